@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './init-options.js';
+export * from './report.js';
