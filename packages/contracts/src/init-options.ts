@@ -36,11 +36,17 @@ export const InitOptions = z
     beta: z.number().min(-10).max(10).default(0),
     /** Damping exponent of the iterative between-layer update r = (C/C̄)^(α/2). @defaultValue 0.25 */
     alpha: z.number().gt(0).max(2).default(0.25),
-    /** Most between-layer rounds: damped updates (iterative) or measure-and-solve rounds (closed-form). @defaultValue 10 */
-    iterations: z.int().min(1).max(100).default(10),
+    /**
+     * Most between-layer updates. Closed form: measurements pooled into one solve (default 2: measure,
+     * solve, verify, re-solve); iterative: damped measure-and-update rounds (default 10, the paper's).
+     */
+    iterations: z.int().min(1).max(100).optional(),
     /** @defaultValue 'closed-form' */
     between: BetweenMode.default('closed-form'),
-    /** Stop between-layer rounds once max_k |log(C_k / C̄)| is below this. @defaultValue 0.05 */
+    /**
+     * Iterative: stop once max_k |log(C_k / C̄)| is below this. Closed form: stop once a new
+     * measurement moves no layer's scale by more than this (in log). @defaultValue 0.05
+     */
     tolerance: z.number().gt(0).max(10).default(0.05),
     /** Keep the model outputs' scale: output layers are not rescaled by the iterative mode. @defaultValue false */
     excludeOutputs: z.boolean().default(false),
