@@ -68,7 +68,7 @@ export async function withinLayer(context: WithinContext, batches: tf.Tensor[]):
       }
       const activation = layerActivation(step.layer);
       outputs = [x.map((z) => tf.tidy(() => activation.apply(z)))];
-      if (x !== inputs[0]) disposeAll(x);
+      if (x !== inputs[0]) disposeAll(x.filter((z) => !outputs[0]!.includes(z)));
       await new Promise((resolve) => setImmediate(resolve)); // let progress and cancel messages through
     } else if (step.className === 'InputLayer') {
       outputs = [inputs[0]!.map((t) => t.clone())];
@@ -85,6 +85,10 @@ export async function withinLayer(context: WithinContext, batches: tf.Tensor[]):
       outputs = step.outputs.map((_, i) => perBatch.map((batch) => batch[i]!));
     }
 
+    // A layer may hand its input back unchanged (Dropout at inference, a linear activation): give the
+    // output its own handle so that releasing the input later leaves the output alive.
+    const held = new Set(inputs.flat());
+    outputs = outputs.map((batch) => batch.map((t) => (held.has(t) ? t.clone() : t)));
     step.outputs.forEach((id, i) => {
       frontier.set(id, outputs[i]!);
       if (stepDirty) dirty.add(id);

@@ -3,7 +3,7 @@
  * backend; only small k×k factorizations run in float64 JS (ml-matrix).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CholeskyDecomposition, EigenvalueDecomposition, Matrix, solve } from 'ml-matrix';
+import { CholeskyDecomposition, EigenvalueDecomposition, Matrix, QrDecomposition, solve } from 'ml-matrix';
 import type { Rng } from '../rng.js';
 
 /**
@@ -19,7 +19,12 @@ export function orthonormalColumns(g: tf.Tensor2D): tf.Tensor2D {
     const gramMatrix = new Matrix(toRows(gram.dataSync(), k, k));
     gram.dispose();
     const cholesky = new CholeskyDecomposition(gramMatrix);
-    if (!cholesky.isPositiveDefinite()) throw new Error('orthonormalColumns: rank-deficient matrix');
+    if (!cholesky.isPositiveDefinite()) {
+      // Rank-deficient (patches spanning fewer directions than asked): Householder QR copes.
+      const rows = q.arraySync() as number[][];
+      if (q !== g) q.dispose();
+      return tf.tensor2d(new QrDecomposition(new Matrix(rows)).orthogonalMatrix.to2DArray());
+    }
     const lower = cholesky.lowerTriangularMatrix; // GᵀG = L·Lᵀ, so R = Lᵀ
     const rInverse = solve(lower.transpose(), Matrix.eye(k, k));
     const next: tf.Tensor2D = tf.tidy(() => tf.matMul(q, tf.tensor2d(rInverse.to2DArray())));
@@ -81,6 +86,23 @@ export function symmetricEigen(data: ArrayLike<number>, p: number, k: number): E
 export function principalDirections(centered: tf.Tensor2D, k: number, rng: Rng): Eigen {
   const [n, d] = centered.shape;
   const p = Math.min(d, k + 10);
+  if (n < d && n <= 2048) {
+    // Fewer patches than dimensions: the n×n Gram matrix has the same nonzero spectrum, and its
+    // eigenvectors u map to the covariance's as Xᵀu / sqrt(n·λ).
+    const gram = tf.tidy(() => tf.div(tf.matMul(centered, centered, false, true), n));
+    const small = symmetricEigen(gram.dataSync(), n, Math.min(k, n));
+    gram.dispose();
+    const gains = Array.from(small.values, (v) => (v > 0 ? 1 / Math.sqrt(n * v) : 0));
+    const vectors = tf.tidy(() =>
+      tf
+        .mul(
+          tf.matMul(centered, tf.tensor2d(Float32Array.from(small.vectors), [n, small.k]), true, false),
+          gains,
+        )
+        .dataSync(),
+    );
+    return { values: small.values, vectors: Float64Array.from(vectors), d, k: small.k };
+  }
   if (2 * p >= d) {
     const covariance = tf.tidy(() => tf.div(tf.matMul(centered, centered, true, false), n));
     const eigen = symmetricEigen(covariance.dataSync(), d, Math.min(k, d));

@@ -1,0 +1,87 @@
+/**
+ * Shared test fixtures: the example models, real images through the data package, the fastest
+ * backend, and an independent way to read pre-activations (tfjs's own layer code, not the engine's).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readSample } from '@ddinit/data';
+import { FileStore } from '@ddinit/storage';
+import { selectBackend } from '@ddinit/tf';
+import * as tf from '@tensorflow/tfjs';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+
+export async function useFastBackend() {
+  return selectBackend('wasm');
+}
+
+export async function loadExampleModel(name: string): Promise<tf.LayersModel> {
+  const file = path.join(repoRoot, 'examples/models', name, 'model.json');
+  const { modelTopology } = JSON.parse(readFileSync(file, 'utf8'));
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology }));
+}
+
+/** `count` + `heldOut` example images at the model's input size, scaled to [0, 1]. */
+export async function exampleImages(shape: number[], count: number, heldOut: number, seed = 0) {
+  const store = new FileStore(path.join(repoRoot, 'examples/images'));
+  return readSample(store, '', { shape }, {}, { count, heldOut, seed });
+}
+
+export interface PreActivation {
+  name: string;
+  className: string;
+  /** Per-channel mean and (population) std over batch × positions. */
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/**
+ * Each affine layer's output before its activation, computed by tfjs itself: the model up to the
+ * layer's input, then the layer called with its activation switched to linear.
+ */
+export function preActivations(model: tf.LayersModel, x: tf.Tensor): PreActivation[] {
+  const affine = new Set([
+    'Dense',
+    'Conv1D',
+    'Conv2D',
+    'DepthwiseConv2D',
+    'SeparableConv2D',
+    'Conv2DTranspose',
+  ]);
+  const linear = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
+  return model.layers
+    .filter((layer) => affine.has(layer.getClassName()))
+    .map((layer) => {
+      const upstream = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+      const holder = layer as unknown as { activation: unknown };
+      const activation = holder.activation;
+      holder.activation = linear;
+      try {
+        return tf.tidy(() => {
+          const z = layer.apply(upstream.predict(x) as tf.Tensor) as tf.Tensor;
+          const axes = z.shape.slice(0, -1).map((_, i) => i);
+          const { mean, variance } = tf.moments(z, axes);
+          return {
+            name: layer.name,
+            className: layer.getClassName(),
+            mean: Float64Array.from(mean.dataSync()),
+            std: Float64Array.from(variance.sqrt().dataSync()),
+          };
+        });
+      } finally {
+        holder.activation = activation;
+      }
+    });
+}
+
+export function median(values: ArrayLike<number>): number {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}

@@ -1,0 +1,9 @@
+export * from './errors.js';
+export {
+  type InitJob,
+  type InitJobResult,
+  type JobPhase,
+  type JobProgress,
+  runInitJob,
+} from './run-init-job.js';
+export { seedInitializers } from './seed-initializers.js';
