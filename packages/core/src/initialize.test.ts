@@ -105,9 +105,9 @@ describe('initialize', () => {
         return weightsOf(model);
       };
       const [first, second, other] = [await run(7), await run(7), await run(8)];
-      first.forEach((w, i) =>
-        expect(Buffer.from(w.buffer).equals(Buffer.from(second[i]!.buffer))).toBe(true),
-      );
+      for (const [i, w] of first.entries()) {
+        expect(Buffer.from(w.buffer).equals(Buffer.from(second[i]!.buffer))).toBe(true);
+      }
       expect(Buffer.from(first[0]!.buffer).equals(Buffer.from(other[0]!.buffer))).toBe(false);
     },
   );
@@ -146,8 +146,8 @@ describe('initialize', () => {
       const std = tf.sqrt(tf.sum(tf.mul(covariance, tf.eye(32)), 1)) as tf.Tensor1D;
       return tf.div(covariance, tf.outerProduct(std, std)).arraySync() as number[][];
     });
-    let worst = 0;
-    correlation.forEach((row, i) => row.forEach((v, j) => i !== j && (worst = Math.max(worst, Math.abs(v)))));
+    const offDiagonal = correlation.flatMap((row, i) => row.filter((_, j) => j !== i));
+    const worst = Math.max(...offDiagonal.map(Math.abs));
     expect(worst).toBeLessThan(0.15);
   });
 
@@ -252,7 +252,7 @@ describe('initialize', () => {
       code: 'unsupported_layer',
       message: expect.stringContaining('"volume" (Conv3D)'),
     });
-    weightsOf(unsupported).forEach((w, i) => expect(w).toEqual(before[i]));
+    for (const [i, w] of weightsOf(unsupported).entries()) expect(w).toEqual(before[i]);
 
     await expect(
       initialize({ model, sample: tf.zeros([4, 28, 28, 1]), hasWeights: false, backend }),
