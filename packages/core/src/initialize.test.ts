@@ -276,7 +276,7 @@ describe('initialize', () => {
     });
     expect(report.layers).toHaveLength(7);
     expect(fractions.at(-1)).toBe(1);
-    fractions.slice(1).forEach((f, i) => expect(f).toBeGreaterThanOrEqual(fractions[i]!));
+    for (const [i, f] of fractions.slice(1).entries()) expect(f).toBeGreaterThanOrEqual(fractions[i]!);
 
     const controller = new AbortController();
     const run = initialize({
