@@ -5,3 +5,53 @@ export const pathOutsideRoot = defineError(
   'path_outside_root',
   (key: string, root: string) => `path ${JSON.stringify(key)} is outside the allowed root ${root}`,
 );
+
+export const modelNotFound = defineError('model_not_found', (uri: string) => `no model.json at ${uri}`);
+export const modelInvalidJson = defineError(
+  'model_invalid_json',
+  (uri: string, problem: string) => `${uri} is not valid JSON: ${problem}`,
+);
+export const modelNotLayersModel = defineError(
+  'model_not_layers_model',
+  (uri: string, problem: string) => `${uri} is not a TensorFlow.js layers-model model.json: ${problem}`,
+);
+export const modelManifestInvalid = defineError(
+  'model_manifest_invalid',
+  (uri: string, problem: string) => `${uri} has an invalid weightsManifest: ${problem}`,
+);
+export const weightsPathInvalid = defineError(
+  'weights_path_invalid',
+  (uri: string, path: string, problem: string) =>
+    `${uri} lists weight file ${JSON.stringify(path)}, which ${problem}`,
+);
+export const weightsNotFound = defineError(
+  'weights_not_found',
+  (uri: string, modelUri: string) => `weight file ${uri} listed in ${modelUri} does not exist`,
+);
+export const weightsSizeMismatch = defineError(
+  'weights_size_mismatch',
+  (uri: string, expected: number, actual: number) =>
+    `the weight files of ${uri} hold ${actual} bytes but its weightsManifest describes ${expected} bytes ` +
+    `(${actual < expected ? 'shards are truncated or missing data' : 'shards hold extra data'})`,
+);
+export const modelTooLarge = defineError(
+  'model_too_large',
+  (uri: string, what: string, bytes: number, limit: number, option: string) =>
+    `${uri} is too large: ${what} ${bytes} bytes, over the limit of ${limit} bytes (${option})`,
+);
+export const modelInvalid = defineError(
+  'model_invalid',
+  (source: string, problem: string) => `TensorFlow.js cannot build the model from ${source}: ${problem}`,
+);
+export const checkpointInvalid = defineError(
+  'checkpoint_invalid',
+  (prefix: string, problem: string) => `cannot write the checkpoint at ${prefix}: ${problem}`,
+);
+export const weightUnsupported = defineError(
+  'weight_unsupported',
+  (name: string, problem: string) => `weight ${JSON.stringify(name)} cannot be written: ${problem}`,
+);
+export const safetensorsInvalid = defineError(
+  'safetensors_invalid',
+  (source: string, problem: string) => `${source} is not a valid safetensors file: ${problem}`,
+);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +31,8 @@ export class FileStore implements ObjectStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const file = this.resolve(key);
+    // A symlinked folder inside the root must not carry the write out of it.
+    await this.checkReal(await plannedRealPath(path.dirname(file)), key);
     await mkdir(path.dirname(file), { recursive: true });
     // Write beside the target, then rename: a reader never sees a partly written file.
     const partial = `${file}.partial-${randomBytes(6).toString('hex')}`;
@@ -45,21 +48,28 @@ export class FileStore implements ObjectStore {
   async list(prefix: string, options: { limit?: number } = {}): Promise<string[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const start = this.resolve(prefix);
+    // Refuse a prefix that is a symlink out of the root: listing would reveal names outside it.
+    await this.checkReal(await plannedRealPath(start), prefix);
     const keys: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
         if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
         throw error;
       }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      // Sort as the keys will read (`a/` for a folder) in UTF-8 byte order, as S3 lists them:
+      // `a-b` comes before everything under `a/`.
+      const sortKey = (entry: Dirent) => Buffer.from(entry.isDirectory() ? `${entry.name}/` : entry.name);
+      entries.sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
       for (const entry of entries) {
         if (keys.length >= limit) return;
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile()) keys.push(path.relative(this.root, full).split(path.sep).join('/'));
+        else if (entry.isFile() && !PARTIAL.test(entry.name)) {
+          keys.push(path.relative(this.root, full).split(path.sep).join('/'));
+        }
       }
     };
     await walk(start);
@@ -79,7 +89,7 @@ export class FileStore implements ObjectStore {
   /** The absolute path of a key, refusing keys that climb out of the root. */
   private resolve(key: string): string {
     const full = path.resolve(this.root, key);
-    if (full !== this.root && !full.startsWith(this.root + path.sep)) throw pathOutsideRoot(key, this.root);
+    if (!isInside(full, this.root)) throw pathOutsideRoot(key, this.root);
     return full;
   }
 
@@ -93,10 +103,38 @@ export class FileStore implements ObjectStore {
       if (isMissing(error)) throw objectNotFound(this.uri(key));
       throw error;
     }
-    const realRoot = await realpath(this.root).catch(() => this.root);
-    if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw pathOutsideRoot(key, this.root);
+    await this.checkReal(real, key);
     return real;
   }
+
+  /** Refuses a real (symlink-free) path outside the root. */
+  private async checkReal(real: string, key: string): Promise<void> {
+    const realRoot = await plannedRealPath(this.root);
+    if (!isInside(real, realRoot)) throw pathOutsideRoot(key, this.root);
+  }
+}
+
+/** `put` writes beside the target under this suffix, then renames; such files are not objects yet. */
+const PARTIAL = /\.partial-[\da-f]{12}$/;
+
+/** The real path `file` has, or will have once created: symlinks resolved in the part that exists. */
+async function plannedRealPath(file: string): Promise<string> {
+  const missing: string[] = [];
+  for (let dir = file; ; dir = path.dirname(dir)) {
+    try {
+      return path.join(await realpath(dir), ...missing.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      if (path.dirname(dir) === dir) return file;
+      missing.push(path.basename(dir));
+    }
+  }
+}
+
+/** Whether absolute path `file` is `root` or below it. */
+function isInside(file: string, root: string): boolean {
+  return file === root || file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 function isMissing(error: unknown): boolean {
