@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './init-options.js';
+export * from './preprocessing.js';
 export * from './report.js';
