@@ -1,4 +1,5 @@
 export * from './errors.js';
 export * from './init-options.js';
+export * from './job.js';
 export * from './preprocessing.js';
 export * from './report.js';
