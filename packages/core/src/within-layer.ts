@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type AffineUnit, type LayerVariable, layerActivation } from './affine.js';
 import { assign } from './apply-scales.js';
 import { aborted } from './errors.js';
-import { applyLayer } from './forward.js';
+import { affineOutput, applyLayer } from './forward.js';
 import type { GraphStep, ModelGraph } from './graph.js';
 import { ChannelMoments } from './moments.js';
 import { drawFilters } from './random-filters/index.js';
@@ -146,7 +146,7 @@ function initializeUnit(
   const keepsWeights = !isSelected || (requested === 'keep' && !options.normalizeKept);
   if (keepsWeights) {
     const moments = new ChannelMoments(unit.outChannels);
-    const outputs = inputs.map((x) => tf.tidy(() => unitOutput(unit, x)));
+    const outputs = inputs.map((x) => tf.tidy(() => affineOutput(unit, x)));
     for (const z of outputs) moments.add(z);
     const stats = { mean: moments.mean, std: moments.std() };
     return {
@@ -217,11 +217,6 @@ function initializeUnit(
     ...('fallbackReason' in drawn && drawn.fallbackReason ? { fallbackReason: drawn.fallbackReason } : {}),
   };
   return { result: { unit, selected: true, random, drawn: drawnStats, normalized, warnings }, outputs };
-}
-
-function unitOutput(unit: AffineUnit, x: tf.Tensor): tf.Tensor {
-  const z = unit.preActivation(x, unit.kernel.read());
-  return unit.bias ? tf.add(z, unit.bias.read()) : z;
 }
 
 function measure(unit: AffineUnit, outputs: tf.Tensor[]): ChannelMoments {

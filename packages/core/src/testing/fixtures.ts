@@ -8,6 +8,7 @@ import { readSample } from '@ddinit/data';
 import { FileStore } from '@ddinit/storage';
 import { selectBackend } from '@ddinit/tf';
 import * as tf from '@tensorflow/tfjs';
+import { isAffineClass } from '../layer-rules.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
@@ -40,17 +41,9 @@ export interface PreActivation {
  * layer's input, then the layer called with its activation switched to linear.
  */
 export function preActivations(model: tf.LayersModel, x: tf.Tensor): PreActivation[] {
-  const affine = new Set([
-    'Dense',
-    'Conv1D',
-    'Conv2D',
-    'DepthwiseConv2D',
-    'SeparableConv2D',
-    'Conv2DTranspose',
-  ]);
   const linear = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
   return model.layers
-    .filter((layer) => affine.has(layer.getClassName()))
+    .filter((layer) => isAffineClass(layer.getClassName()))
     .map((layer) => {
       const upstream = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
       const holder = layer as unknown as { activation: unknown };
