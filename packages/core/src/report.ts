@@ -36,7 +36,9 @@ export function buildReport(input: ReportInput): InitReport {
     const scale = group === UNSCALED ? 1 : Math.exp(between?.logScale.get(group) ?? 0);
     const warnings = [...(outcome?.warnings ?? [])];
     const fixedWhy = scales.fixed.get(group);
-    if (between && input.selected.has(unit) && fixedWhy) warnings.push(`not rescaled: ${fixedWhy}`);
+    // Outputs keep their scale by design; any other reason a selected layer was not rescaled is news.
+    const outputKept = scales.outputUnits.has(unit) && input.options.between === 'closed-form';
+    if (between && input.selected.has(unit) && fixedWhy && !outputKept) warnings.push(`not rescaled: ${fixedWhy}`);
     const layerStats: LayerReport['stats'] = {};
     if (outcome) {
       layerStats.initBefore = channelStats(outcome.drawn.mean, outcome.drawn.std);
