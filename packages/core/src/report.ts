@@ -38,7 +38,8 @@ export function buildReport(input: ReportInput): InitReport {
     const fixedWhy = scales.fixed.get(group);
     // Outputs keep their scale by design; any other reason a selected layer was not rescaled is news.
     const outputKept = scales.outputUnits.has(unit) && input.options.between === 'closed-form';
-    if (between && input.selected.has(unit) && fixedWhy && !outputKept) warnings.push(`not rescaled: ${fixedWhy}`);
+    if (between && input.selected.has(unit) && fixedWhy && !outputKept)
+      warnings.push(`not rescaled: ${fixedWhy}`);
     const layerStats: LayerReport['stats'] = {};
     if (outcome) {
       layerStats.initBefore = channelStats(outcome.drawn.mean, outcome.drawn.std);
