@@ -6,6 +6,7 @@
 import type { InitOptionsInput, InitReport } from '@ddinit/contracts';
 import { assertSupportedTopology, initialize, type Progress, parseOptions } from '@ddinit/core';
 import { type PreprocessingInput, readSample } from '@ddinit/data';
+import { renderReportHtml } from '@ddinit/report-html';
 import { buildModel, type ObjectStore, readModel, type WrittenFile, writeCheckpoint } from '@ddinit/storage';
 import type { BackendInfo } from '@ddinit/tf';
 import type * as tf from '@tensorflow/tfjs';
@@ -23,16 +24,20 @@ export interface InitJob {
   model: { store: ObjectStore; key: string };
   /** A folder of images or a .npy file. */
   data: { store: ObjectStore; prefix: string; preprocessing?: PreprocessingInput };
-  /** Where the checkpoint goes. */
-  output: { store: ObjectStore; prefix: string; overwrite?: boolean };
+  /**
+   * Where the checkpoint goes. `shardFolder` (relative to `prefix`) holds the weight files, so that
+   * retries of one job write theirs apart (see `WriteCheckpointOptions.shardFolder`).
+   */
+  output: { store: ObjectStore; prefix: string; overwrite?: boolean; shardFolder?: string };
   options?: InitOptionsInput;
   backend: BackendInfo;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
-  /** Files written after model.json and before report.json, made from the report (an HTML page). */
-  renderExtras?: (report: InitReport) => { key: string; data: Uint8Array }[];
   ddinitVersion?: string;
 }
+
+/** The self-contained HTML page of the report, written beside report.json. */
+export const REPORT_HTML_FILE = 'report.html';
 
 export interface InitJobResult {
   report: InitReport;
@@ -102,12 +107,20 @@ export async function runInitJob(job: InitJob): Promise<InitJobResult> {
     progress('save', end, 'writing the checkpoint');
     job.signal?.throwIfAborted();
     report.timingsMs = { load: loadMs, data: dataMs, ...report.timingsMs };
-    const { files } = await writeCheckpoint(outStore, outPrefix, {
-      modelTopology: artifacts.modelTopology as object,
-      weights: namedWeights(model),
-      extraFiles: job.renderExtras?.(report),
-      report,
-    });
+    const title = `ddinit · ${job.model.store.uri(job.model.key)}`;
+    const { files } = await writeCheckpoint(
+      outStore,
+      outPrefix,
+      {
+        modelTopology: artifacts.modelTopology as object,
+        weights: namedWeights(model),
+        extraFiles: [
+          { key: REPORT_HTML_FILE, data: new TextEncoder().encode(renderReportHtml(report, { title })) },
+        ],
+        report,
+      },
+      { shardFolder: job.output.shardFolder },
+    );
     report.timingsMs.save = lap();
     progress('save', 1, 'done');
     return { report, files };

@@ -1,2 +1,5 @@
 export * from './connection.js';
 export * from './init-queue.js';
+export * from './job-store.js';
+export * from './job-view.js';
+export * from './lua-script.js';

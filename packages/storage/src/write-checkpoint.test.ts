@@ -168,6 +168,9 @@ describe('writeCheckpoint', () => {
     ['a report that is not JSON', { report: () => 1 }, {}],
     ['a zero shard size', {}, { shardBytes: 0 }],
     ['no weight format', {}, { format: [] }],
+    ['a shard folder outside the prefix', {}, { shardFolder: '../attempts/x' }],
+    ['an absolute shard folder', {}, { shardFolder: '/attempts/x' }],
+    ['a shard folder that is a URL', {}, { shardFolder: 's3://bucket/x' }],
   ])('refuses %s before writing anything', async (_, extra, options) => {
     const checkpoint = checkpointOf(convNet(), extra);
     await expect(writeCheckpoint(temp.store, 'out', checkpoint, options)).rejects.toMatchObject({
@@ -182,6 +185,66 @@ describe('writeCheckpoint', () => {
     await expect(writeCheckpoint(temp.store, 'out', checkpoint)).rejects.toMatchObject({
       code: 'checkpoint_invalid',
       message: expect.stringContaining('appears twice'),
+    });
+  });
+
+  describe('with a shard folder', () => {
+    it('writes the weight files in the folder and model.json, report.json beside it', async () => {
+      const model = convNet();
+      const checkpoint = checkpointOf(model, { report: { ok: true } });
+      const recording = new RecordingStore(temp.store);
+      const { files } = await writeCheckpoint(recording, 'out', checkpoint, {
+        shardBytes: 100,
+        shardFolder: 'attempts/job-7-1/',
+      });
+
+      const shards = files.filter((file) => file.key.endsWith('.bin')).map((file) => file.key);
+      expect(shards.length).toBeGreaterThan(2);
+      expect(shards.every((key) => /^out\/attempts\/job-7-1\/group1-shard\d+of\d+\.bin$/.test(key))).toBe(
+        true,
+      );
+      // The commit order is unchanged: weights, then model.json, then report.json.
+      expect(recording.puts.slice(-3)).toEqual([
+        'out/attempts/job-7-1/weights.safetensors',
+        'out/model.json',
+        'out/report.json',
+      ]);
+      const modelJson = JSON.parse(await readFile(path.join(temp.root, 'out/model.json'), 'utf8'));
+      expect(modelJson.weightsManifest[0].paths).toEqual(shards.map((key) => key.slice('out/'.length)));
+
+      expect(outputOf(await loadWithTfjs(path.join(temp.root, 'out')))).toEqual(outputOf(model));
+      const byReadModel = await buildModel(await readModel(temp.store, 'out/model.json'));
+      expect(outputOf(byReadModel)).toEqual(outputOf(model));
+    });
+
+    it.each([
+      ['attempts/a', 'attempts/a/'],
+      ['./attempts//a/', 'attempts/a/'],
+      ['x/../attempts/a', 'attempts/a/'],
+      ['.', ''],
+      ['', ''],
+    ])('normalizes the folder %j to %j', async (shardFolder, expected) => {
+      await writeCheckpoint(temp.store, 'out', checkpointOf(convNet()), { shardFolder, format: ['tfjs'] });
+      expect(await temp.store.list('out')).toEqual([`out/${expected}group1-shard1of1.bin`, 'out/model.json']);
+    });
+
+    it('keeps an earlier attempt intact; the last model.json names a complete set of its own', async () => {
+      const first = convNet();
+      const second = convNet();
+      second.setWeights(second.weights.map((w) => tf.mul(w.read(), 2)));
+      await writeCheckpoint(temp.store, 'out', checkpointOf(first), { shardFolder: 'attempts/j-1' });
+      await writeCheckpoint(temp.store, 'out', checkpointOf(second), { shardFolder: 'attempts/j-2' });
+
+      expect(await temp.store.list('out')).toEqual([
+        'out/attempts/j-1/group1-shard1of1.bin',
+        'out/attempts/j-1/weights.safetensors',
+        'out/attempts/j-2/group1-shard1of1.bin',
+        'out/attempts/j-2/weights.safetensors',
+        'out/model.json',
+      ]);
+      const reloaded = await loadWithTfjs(path.join(temp.root, 'out'));
+      expect(outputOf(reloaded)).toEqual(outputOf(second));
+      expect(outputOf(reloaded)).not.toEqual(outputOf(first));
     });
   });
 });

@@ -44,6 +44,14 @@ export interface WriteCheckpointOptions {
    * @defaultValue `'ddinit'`
    */
   generatedBy?: string;
+  /**
+   * Folder, relative to the prefix, for the weight files (shards and `weights.safetensors`), e.g.
+   * `attempts/<jobId>-<attempt>/`; model.json's `weightsManifest` points into it, while model.json and
+   * report.json stay at the prefix. Two attempts of one job (a retry racing a stalled run) then never
+   * overwrite each other's shards, and whichever model.json lands last names a complete set.
+   * @defaultValue `''`: the weight files sit beside model.json
+   */
+  shardFolder?: string;
 }
 
 export const DEFAULT_SHARD_BYTES = 4 * 1024 ** 2;
@@ -63,8 +71,9 @@ export interface WrittenCheckpoint {
 
 /**
  * Writes a checkpoint under `prefix` so that a half-written one never looks complete: weight shards,
- * then `weights.safetensors`, then `model.json` (which is all a tfjs loader looks at), then the extra
- * files, then `report.json`. Everything is encoded and checked before the first write.
+ * then `weights.safetensors` (both in `options.shardFolder`, if given), then `model.json` (which is all
+ * a tfjs loader looks at), then the extra files, then `report.json`. Everything is encoded and checked
+ * before the first write.
  */
 export async function writeCheckpoint(
   store: ObjectStore,
@@ -80,6 +89,7 @@ export async function writeCheckpoint(
     throw checkpointInvalid(where, `shardBytes must be a positive integer, got ${shardBytes}`);
   }
   checkWeights(checkpoint.weights, where);
+  const shardFolder = checkShardFolder(options.shardFolder ?? '', folder, where);
 
   // encodeWeights reads every tensor off the backend once; both formats share its bytes.
   const encoded = await tf.io.encodeWeights(checkpoint.weights);
@@ -90,12 +100,13 @@ export async function writeCheckpoint(
   if (formats.has('tfjs')) {
     const count = Math.ceil(data.length / shardBytes);
     for (let i = 0; i < count; i++) {
-      shards.push(shardName(i, count));
-      files.push({ name: shardName(i, count), data: data.subarray(i * shardBytes, (i + 1) * shardBytes) });
+      const name = shardFolder + shardName(i, count);
+      shards.push(name);
+      files.push({ name, data: data.subarray(i * shardBytes, (i + 1) * shardBytes) });
     }
   }
   if (formats.has('safetensors'))
-    files.push({ name: SAFETENSORS_FILE, data: layoutSafetensors(encoded.specs, data) });
+    files.push({ name: shardFolder + SAFETENSORS_FILE, data: layoutSafetensors(encoded.specs, data) });
 
   // tfjs types the manifest as required; a safetensors-only checkpoint has none.
   const modelJson: Omit<tf.io.ModelJSON, 'weightsManifest'> & Partial<tf.io.ModelJSON> = {
@@ -142,6 +153,16 @@ function checkFormats(format: readonly CheckpointFormat[], where: string): Set<C
   if (format.length === 0)
     throw checkpointInvalid(where, 'format names no weight format (tfjs, safetensors)');
   return new Set(format);
+}
+
+/** The shard folder as a relative folder ending in `/` (or `''`), refusing one outside the prefix. */
+function checkShardFolder(shardFolder: string, folder: string, where: string): string {
+  if (shardFolder === '') return '';
+  // Judged through a file inside it, so `.` and `a/..` resolve as they would in a path.
+  const resolved = resolveInside(folder, `${shardFolder.replace(/\/+$/, '')}/x`);
+  if ('problem' in resolved)
+    throw checkpointInvalid(where, `shardFolder ${JSON.stringify(shardFolder)} ${resolved.problem}`);
+  return resolved.key.slice(folder.length, -1);
 }
 
 function checkWeights(weights: readonly NamedWeight[], where: string): void {

@@ -17,7 +17,13 @@ import {
   tempDir,
 } from './testing/cli.js';
 
-const CHECKPOINT = ['group1-shard1of1.bin', 'model.json', 'report.json', 'weights.safetensors'];
+const CHECKPOINT = [
+  'group1-shard1of1.bin',
+  'model.json',
+  'report.html',
+  'report.json',
+  'weights.safetensors',
+];
 
 let tmp: TempDir;
 let first: CliResult;
@@ -112,8 +118,24 @@ describe('ddinit init', () => {
   });
 
   test('prints a summary table and a progress line per phase; the same seed gives identical weights', async () => {
-    const second = await runCli(['init', '--model', MODEL, '--data', IMAGES, '--out', outB(), ...SMALL]);
+    const page = path.join(tmp.root, 'report-copy.html');
+    const second = await runCli([
+      'init',
+      '--model',
+      MODEL,
+      '--data',
+      IMAGES,
+      '--out',
+      outB(),
+      ...SMALL,
+      '--html',
+      page,
+    ]);
     expect(second.code).toBe(0);
+    // --html copies the self-contained report page out of the checkpoint.
+    const html = await readFile(page, 'utf8');
+    expect(html).toBe(await readFile(path.join(outB(), 'report.html'), 'utf8'));
+    expect(html).toContain('data-layer="conv1_1"');
     const lines = second.stdout.split('\n');
     expect(lines[0]).toBe('ddinit 0.1.0: initialized 7 of 7 affine layers');
     expect(second.stdout).toMatch(/^backend +wasm \(\d+ threads?\)$/m);
@@ -140,7 +162,7 @@ describe('ddinit init', () => {
     expect(rows[0]).toMatch(/^conv1_1 +Conv2D +32 +gaussian +\S+ → \S+ +\S+ +\S+e[+-]\d → \S+e[+-]\d +\S+$/);
     expect(rows[6]).toMatch(/^fc2 +Dense +10 /);
     expect(second.stdout).toContain('warnings');
-    expect(second.stdout).toContain(`wrote 4 files to ${outB()}:`);
+    expect(second.stdout).toContain(`wrote 5 files to ${outB()}:`);
     expect(second.stdout).toContain(`file://${outB()}/model.json`);
 
     const phases = second.stderr

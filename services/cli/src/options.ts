@@ -53,6 +53,7 @@ export interface InitCliOptions {
   maxPixels: number;
   backend: BackendName | 'auto';
   overwrite: boolean;
+  html?: string;
   json: boolean;
   quiet: boolean;
 }
@@ -85,11 +86,14 @@ export function addInitOptions(command: Command): Command {
       .helpGroup(GROUPS.io),
     new Option(
       '--out <dir>',
-      'required: folder for the checkpoint (model.json, weight shards, weights.safetensors, report.json)',
+      'required: folder for the checkpoint (model.json, weight shards, weights.safetensors, report.json, report.html)',
     )
       .makeOptionMandatory()
       .helpGroup(GROUPS.io),
     new Option('--overwrite', 'replace a checkpoint already in --out').default(false).helpGroup(GROUPS.io),
+    new Option('--html <path>', 'also write the self-contained HTML report page to this file')
+      .default(undefined, 'only report.html in --out')
+      .helpGroup(GROUPS.io),
 
     new Option('--random <kind>', 'random filters drawn before normalization')
       .choices(RandomFilters.options)

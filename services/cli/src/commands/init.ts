@@ -2,8 +2,11 @@
  * `ddinit init`: check the options, find the inputs, pick the backend, run one initialization job with
  * progress on stderr, then print the summary (or the JSON result) on stdout.
  */
+
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
 import { aborted } from '@ddinit/core';
-import { runInitJob } from '@ddinit/pipeline';
+import { REPORT_HTML_FILE, runInitJob } from '@ddinit/pipeline';
 import { FileStore } from '@ddinit/storage';
 import { selectBackend } from '@ddinit/tf';
 import type { Command } from 'commander';
@@ -22,7 +25,7 @@ Examples:
   $ ddinit init --model model.json --data sample.npy --out out/ --random pca --between iterative --json
   $ ddinit init --model model.json --data images/ --out out/ --layers /^conv/ --exclude-layers fc8
 
-Writes model.json with group1-shard*.bin, weights.safetensors and report.json into --out. On an error
+Writes model.json with group1-shard*.bin, weights.safetensors, report.json and report.html into --out. On an error
 nothing is written; exit status 2 for a bad option, 1 for any other failure.`;
 
 export function addInitCommand(program: Command, io: Io): Command {
@@ -65,6 +68,7 @@ export async function runInit(cli: InitCliOptions, backendGiven: boolean, io: Io
       ddinitVersion: VERSION,
     });
     progress.stop();
+    if (cli.html) await copyFile(path.join(output.dir, REPORT_HTML_FILE), cli.html);
     io.stdout.write(
       cli.json
         ? `${JSON.stringify({ report, files }, null, 2)}\n`

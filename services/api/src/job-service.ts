@@ -1,0 +1,247 @@
+/**
+ * What the job routes, batches and schedules do with jobs: create (idempotently), read views, list,
+ * cancel. Records first, queue second: a job exists for the API once its record does, and the record
+ * creation is the one atomic step that makes retries and duplicate requests land on one job.
+ */
+import type { JobList, JobListQuery, JobResource, JobSpec, StatusCounts } from '@ddinit/contracts';
+import {
+  DEFAULT_JOB_OPTIONS,
+  INIT_JOB,
+  type InitJobData,
+  isIndexMember,
+  type JobRecord,
+  type JobStore,
+  outcomeOf,
+  type QueueJobSnapshot,
+  snapshotOf,
+  toJobResource,
+} from '@ddinit/queue';
+import type { Queue, QueueEventsProducer } from 'bullmq';
+import { canonicalJson, derivedId, newId, sha256Hex } from './ids.js';
+import { problem, validationProblem } from './problems.js';
+import type { WebhookOutbox } from './webhooks.js';
+
+export interface CreateOptions {
+  /** The client's Idempotency-Key: the job id derives from it and the body's hash is kept. */
+  idempotencyKey?: string;
+  /** A caller-derived id (schedule firings), making a retried creation a no-op. */
+  id?: string;
+  batchId?: string;
+  scheduleId?: string;
+}
+
+export interface CreateOutcome {
+  view: JobResource;
+  /** False when an earlier request already created this job. */
+  created: boolean;
+}
+
+/** What BullMQ holds for a job it has just added. */
+const JUST_ADDED: QueueJobSnapshot = {
+  state: 'waiting',
+  progress: 0,
+  attemptsMade: 0,
+  attemptsStarted: 0,
+  returnvalue: null,
+};
+
+/** Index entries looked at per list request at most, so a rare status cannot make a request scan forever. */
+const MAX_SCAN = 1_000;
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+export class JobService {
+  constructor(
+    private readonly queue: Queue<InitJobData>,
+    private readonly events: QueueEventsProducer,
+    private readonly store: JobStore,
+    private readonly outbox: WebhookOutbox,
+  ) {}
+
+  async create(tenant: string, spec: JobSpec, options: CreateOptions = {}): Promise<CreateOutcome> {
+    const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(spec)) : undefined;
+    const id = options.idempotencyKey
+      ? derivedId('j', tenant, options.idempotencyKey)
+      : (options.id ?? newId('j'));
+    const fresh: JobRecord = {
+      id,
+      tenant,
+      spec,
+      createdAt: new Date().toISOString(),
+      ...(requestHash ? { requestHash } : {}),
+      ...(options.batchId ? { batchId: options.batchId } : {}),
+      ...(options.scheduleId ? { scheduleId: options.scheduleId } : {}),
+    };
+    const result = await this.store.create(fresh);
+    if (!result.created && result.requestHash !== requestHash) {
+      throw problem('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+    }
+    const record = result.created ? fresh : await this.store.get(id);
+    if (!record) throw new Error(`job record ${id} vanished right after creation`);
+    // A replay also finishes what its first request may not have: that one may have died between the
+    // record and the queue.
+    if (!record.enqueuedAt && !record.cancelledAt) await this.enqueue([record]);
+    // A job added a moment ago is queued; reading BullMQ back would only cost two round trips.
+    if (result.created) return { view: toJobResource(record, JUST_ADDED), created: true };
+    return { view: await this.viewOf(record), created: false };
+  }
+
+  /** Creates a batch's jobs: every record first, then one addBulk, so a batch is queued in one round. */
+  async createMany(
+    tenant: string,
+    jobs: readonly { id: string; spec: JobSpec }[],
+    batchId: string,
+  ): Promise<void> {
+    const createdAt = new Date().toISOString();
+    const records: JobRecord[] = jobs.map(({ id, spec }) => ({ id, tenant, spec, createdAt, batchId }));
+    await Promise.all(records.map((record) => this.store.create(record)));
+    await this.enqueue(records);
+  }
+
+  private async enqueue(records: readonly JobRecord[]): Promise<void> {
+    await this.queue.addBulk(
+      records.map((record) => ({
+        name: INIT_JOB,
+        data: {
+          spec: record.spec,
+          tenant: record.tenant,
+          submittedAt: record.createdAt,
+          ...(record.scheduleId ? { scheduleId: record.scheduleId } : {}),
+          ...(record.batchId ? { batchId: record.batchId } : {}),
+        },
+        opts: { ...DEFAULT_JOB_OPTIONS, jobId: record.id, priority: record.spec.priority },
+      })),
+    );
+    const at = new Date().toISOString();
+    await Promise.all(records.map((record) => this.store.markEnqueued(record.id, at)));
+  }
+
+  /** The tenant's record of a job; another tenant's job is reported missing, never forbidden. */
+  async own(tenant: string, id: string): Promise<JobRecord> {
+    const record = await this.store.get(id);
+    if (!record || record.tenant !== tenant) throw problem('job_not_found', `no job ${id}`);
+    return record;
+  }
+
+  /**
+   * The view of a record. Final records need no BullMQ read; a final state seen here for the first
+   * time is written to the record, so the view survives BullMQ's retention.
+   */
+  async viewOf(record: JobRecord): Promise<JobResource> {
+    if (record.cancelledAt || record.outcome) return toJobResource(record, undefined);
+    // State first, then the job: a final state never changes, so a job read after it shows the
+    // return value or failure reason. Read the other way round, a job finishing in between would
+    // show a final state with the fields of a running job.
+    const state = await this.queue.getJobState(record.id);
+    const job = state === 'unknown' ? undefined : await this.queue.getJob(record.id);
+    if (!job) return toJobResource(record, undefined);
+    const snapshot = snapshotOf(job, state);
+    const outcome = outcomeOf(snapshot);
+    if (outcome) await this.store.recordOutcome(record.id, outcome);
+    return toJobResource(record, snapshot);
+  }
+
+  async view(tenant: string, id: string): Promise<JobResource> {
+    return this.viewOf(await this.own(tenant, id));
+  }
+
+  /** Views of many jobs by id; ids whose records expired are left out. */
+  async viewsOf(ids: readonly string[]): Promise<(JobResource | undefined)[]> {
+    const records = await this.store.getMany(ids);
+    return Promise.all(records.map((record) => (record ? this.viewOf(record) : undefined)));
+  }
+
+  async counts(ids: readonly string[]): Promise<StatusCounts> {
+    const counts: StatusCounts = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (let start = 0; start < ids.length; start += 100) {
+      for (const view of await this.viewsOf(ids.slice(start, start + 100))) {
+        if (view) counts[view.status] += 1;
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Newest first through the tenant's (or one label's) index. The status filter is applied to views,
+   * since a status changes without the API hearing of it; so the scan per request is bounded and the
+   * cursor says where it stopped.
+   */
+  async list(tenant: string, query: JobListQuery): Promise<JobList> {
+    let index = this.store.tenantIndex(tenant);
+    if (query.label) {
+      const colon = query.label.indexOf(':');
+      index = this.store.labelIndex(tenant, query.label.slice(0, colon), query.label.slice(colon + 1));
+    }
+    let before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const items: JobResource[] = [];
+    let scanned = 0;
+    while (scanned < MAX_SCAN) {
+      const count = Math.min(query.status ? 100 : query.limit, MAX_SCAN - scanned);
+      const entries = await this.store.page(index, { ...(before ? { before } : {}), count });
+      scanned += entries.length;
+      const records = await this.store.getMany(entries.map((entry) => entry.id));
+      await this.store.prune(
+        index,
+        entries.filter((_, i) => !records[i]).map((entry) => entry.member),
+      );
+      const views = await Promise.all(
+        records.map((record) => (record && record.tenant === tenant ? this.viewOf(record) : undefined)),
+      );
+      for (const [i, entry] of entries.entries()) {
+        before = entry.member;
+        const view = views[i];
+        if (!view || (query.status && view.status !== query.status)) continue;
+        items.push(view);
+        if (items.length === query.limit) {
+          const more = await this.store.page(index, { before, count: 1 });
+          return { items, nextCursor: more.length > 0 ? encodeCursor(before) : null };
+        }
+      }
+      if (entries.length < count) return { items, nextCursor: null };
+    }
+    return { items, nextCursor: before ? encodeCursor(before) : null };
+  }
+
+  /**
+   * Queued: removed from the queue and recorded cancelled (200). Running: the intent is recorded and
+   * workers are told through the `cancel-requested` event (202); the job turns `cancelled` when the
+   * worker stops it. Final: 409.
+   */
+  async cancel(tenant: string, id: string): Promise<{ view: JobResource; accepted: boolean }> {
+    const record = await this.own(tenant, id);
+    const view = await this.viewOf(record);
+    if (FINAL.has(view.status)) throw problem('job_final', `job ${id} is already ${view.status}`);
+    const now = new Date().toISOString();
+    if (view.status === 'queued') {
+      // remove() refuses a job a worker has locked meanwhile; that one is cancelled as running.
+      const job = await this.queue.getJob(id);
+      const removed = job ? (await this.queue.remove(id)) === 1 : true;
+      if (removed) {
+        await this.store.markCancelled(id, now);
+        const cancelled = await this.viewOf({ ...record, cancelledAt: now });
+        await this.outbox.jobFinished(cancelled);
+        return { view: cancelled, accepted: false };
+      }
+    }
+    await this.store.requestCancel(id, now);
+    await this.events.publishEvent({ eventName: 'cancel-requested', jobId: id });
+    return { view: { ...view, cancelRequestedAt: record.cancelRequestedAt ?? now }, accepted: true };
+  }
+
+  async logs(tenant: string, id: string, limit: number): Promise<{ lines: string[]; count: number }> {
+    await this.own(tenant, id);
+    const { logs, count } = await this.queue.getJobLogs(id, 0, limit - 1, true);
+    return { lines: logs, count };
+  }
+}
+
+export function encodeCursor(member: string): string {
+  return Buffer.from(member).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const member = Buffer.from(cursor, 'base64url').toString();
+  if (!isIndexMember(member)) {
+    throw validationProblem([{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
+  }
+  return member;
+}

@@ -1,0 +1,165 @@
+/**
+ * The ddinit worker: a BullMQ Worker on the init queue whose processor runs in a child process, one
+ * job at a time. The parent keeps the job's lock, relays progress, hears cancel requests and shuts
+ * down gracefully; the child does the TensorFlow work.
+ */
+import { fileURLToPath } from 'node:url';
+import { INIT_QUEUE, redisConnection } from '@ddinit/queue';
+import { Worker } from 'bullmq';
+import { listenForCancels } from './cancel-listener.js';
+import type { WorkerConfig } from './config.js';
+import { type HealthServer, startHealthServer, type WorkerStats } from './health-server.js';
+import { SHUTDOWN_REASON } from './job-abort.js';
+import { jsonLog, type Log } from './log.js';
+import { processorConfigEnv } from './processor-config.js';
+
+export { CANCEL_EVENT } from './cancel-listener.js';
+export { loadConfig, type WorkerConfig } from './config.js';
+export type { Log, LogLevel } from './log.js';
+
+/**
+ * The compiled processor that BullMQ forks. Resolved from the package root so it points at `dist/`
+ * whether this module runs compiled or from source (tests).
+ */
+export const processorPath = fileURLToPath(new URL('../dist/processor.js', import.meta.url));
+
+export interface StartWorkerOptions {
+  /**
+   * Close the worker on SIGTERM and SIGINT.
+   * @defaultValue `true`
+   */
+  handleSignals?: boolean;
+  /** @defaultValue JSON lines on stderr */
+  log?: Log;
+}
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** The health server's port, when `config.healthPort` is set. */
+  healthPort?: number;
+  /**
+   * Stops taking jobs, waits up to `shutdownGraceMs` for the running one, then aborts it (it is retried
+   * elsewhere) and closes every connection. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+export async function startWorker(
+  config: WorkerConfig,
+  options: StartWorkerOptions = {},
+): Promise<WorkerHandle> {
+  const log = options.log ?? jsonLog;
+  const connection = redisConnection(config.redisUrl, 'worker');
+  const eventsConnection = redisConnection(config.redisUrl, 'worker');
+  const stats: WorkerStats = { running: false, activeJobs: 0, completedJobs: 0, failedJobs: 0 };
+
+  const worker = new Worker(INIT_QUEUE, processorPath, {
+    connection,
+    prefix: config.queuePrefix,
+    // One job per process: TensorFlow uses every core (and the GPU) already.
+    concurrency: 1,
+    lockDuration: config.lockMs,
+    stalledInterval: config.stalledIntervalMs ?? Math.min(config.lockMs, 30_000),
+    // Child processes, never worker threads: tfjs-node cannot load in a second thread (research §1.5).
+    useWorkerThreads: false,
+    // Started below, once the cancel listener and signal handlers are in place.
+    autorun: false,
+    workerForkOptions: {
+      env: {
+        ...process.env,
+        ...processorConfigEnv({
+          storage: config.storage,
+          backend: config.backend,
+          jobTimeoutMs: config.jobTimeoutMs,
+          redisUrl: config.redisUrl,
+          queuePrefix: config.queuePrefix,
+        }),
+      },
+    },
+  });
+  worker.on('error', (error) => log('error', 'worker error', { error: String(error) }));
+  worker.on('active', (job) => {
+    stats.activeJobs++;
+    log('info', 'job started', { jobId: job.id, attempt: job.attemptsStarted });
+  });
+  worker.on('completed', (job) => {
+    stats.activeJobs = Math.max(0, stats.activeJobs - 1);
+    stats.completedJobs++;
+    log('info', 'job completed', { jobId: job.id, checkpoint: job.returnvalue?.checkpoint });
+  });
+  worker.on('failed', (job, error) => {
+    stats.activeJobs = Math.max(0, stats.activeJobs - 1);
+    stats.failedJobs++;
+    log('warn', 'job failed', { jobId: job?.id, attempt: job?.attemptsMade, reason: error.message });
+  });
+  worker.on('lockRenewalFailed', (jobIds) => {
+    // Another worker may already run these jobs again: stop ours rather than race it (BullMQ's advice).
+    log('warn', 'lost the lock of jobs; aborting them here', { jobIds });
+    for (const jobId of jobIds) worker.cancelJob(jobId, 'lock lost');
+  });
+
+  const events = await listenForCancels(worker, eventsConnection, config.queuePrefix, log);
+  await worker.waitUntilReady();
+  stats.running = true;
+  const health: HealthServer | undefined =
+    config.healthPort === undefined
+      ? undefined
+      : // Healthy only while Redis answers too: a worker cut off from it takes no jobs.
+        await startHealthServer(config.healthPort, () => ({
+          ...stats,
+          running: stats.running && connection.status === 'ready',
+        }));
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      stats.running = false;
+      log('info', 'worker closing');
+      await closeWithin(worker, config.shutdownGraceMs, log);
+      await events.close();
+      await health?.close();
+      await Promise.all([connection.quit(), eventsConnection.quit()]);
+      removeSignalHandlers();
+      log('info', 'worker closed');
+    })();
+    return closing;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log('info', 'signal received', { signal });
+    void close();
+  };
+  const removeSignalHandlers = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  if (options.handleSignals ?? true) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  worker.run().catch((error) => log('error', 'worker stopped', { error: String(error) }));
+  log('info', 'worker started', {
+    queue: INIT_QUEUE,
+    prefix: config.queuePrefix,
+    backend: config.backend,
+    ...(health && { healthPort: health.port }),
+  });
+  return { worker, ...(health && { healthPort: health.port }), close };
+}
+
+/**
+ * `worker.close()` waits for the running job without limit; past the grace period the job is aborted
+ * as a shutdown, which fails this attempt with a retryable error, and the close then completes.
+ */
+async function closeWithin(worker: Worker, graceMs: number, log: Log): Promise<void> {
+  const closed = worker.close();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'grace over'>((resolve) => {
+    timer = setTimeout(() => resolve('grace over'), graceMs);
+  });
+  if ((await Promise.race([closed, graceOver])) === 'grace over') {
+    log('warn', 'shutdown grace period over: aborting the running job, to be retried elsewhere');
+    worker.cancelAllJobs(SHUTDOWN_REASON);
+  }
+  clearTimeout(timer);
+  await closed;
+}

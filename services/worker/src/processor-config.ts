@@ -1,0 +1,18 @@
+/**
+ * The sandboxed processor runs in a child process that BullMQ forks; it gets the configuration the
+ * parent already parsed through one environment variable, so both sides use the same values.
+ */
+import type { ProcessorConfig } from './process-init-job.js';
+
+export const PROCESSOR_CONFIG_ENV = 'DDINIT_PROCESSOR_CONFIG';
+
+export function processorConfigEnv(config: ProcessorConfig): Record<string, string> {
+  return { [PROCESSOR_CONFIG_ENV]: JSON.stringify(config) };
+}
+
+export function readProcessorConfig(env: Record<string, string | undefined>): ProcessorConfig {
+  const json = env[PROCESSOR_CONFIG_ENV];
+  if (json === undefined)
+    throw new Error(`${PROCESSOR_CONFIG_ENV} is not set: the processor is started by startWorker only`);
+  return JSON.parse(json) as ProcessorConfig;
+}
