@@ -1,6 +1,8 @@
 /** The `ddinit` command tree. Commander reports its errors through us: see `cli.ts`. */
 import { Command } from 'commander';
+import { addClientCommands } from './commands/client.js';
 import { addInitCommand } from './commands/init.js';
+import { addRoleCommands } from './commands/roles.js';
 import type { Io } from './io.js';
 import { VERSION } from './version.js';
 
@@ -13,7 +15,12 @@ export function buildProgram(io: Io): Command {
     .helpOption('-h, --help', 'show help')
     .helpCommand(false)
     .showSuggestionAfterError(true);
-  const commands = [program, addInitCommand(program, io)];
+  const commands = [
+    program,
+    addInitCommand(program, io),
+    ...addRoleCommands(program, io),
+    ...addClientCommands(program, io),
+  ];
   for (const command of commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),

@@ -26,15 +26,11 @@ export interface CliResult {
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -b)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--report-on-signal', '--report-directory=/tmp/scratch/reports', CLI, ...args],
-      {
-        cwd: REPO,
-        env: { ...process.env, DDINIT_BACKEND: 'wasm', DDINIT_DEBUG: '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO,
+      env: { ...process.env, DDINIT_BACKEND: 'wasm', DDINIT_DEBUG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
