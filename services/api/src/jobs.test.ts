@@ -137,6 +137,7 @@ describe('creating and reading jobs', () => {
       ['GET', `/v1/jobs/${id}`],
       ['POST', `/v1/jobs/${id}/cancel`],
       ['GET', `/v1/jobs/${id}/report`],
+      ['GET', `/v1/jobs/${id}/report.html`],
       ['GET', `/v1/jobs/${id}/logs`],
       ['GET', `/v1/jobs/${id}/download`],
     ] as const) {
@@ -153,6 +154,8 @@ describe('creating and reading jobs', () => {
     const created = await api.request('POST', '/v1/jobs', { body: validSpec() });
     const report = await api.request('GET', `/v1/jobs/${created.body.id}/report`);
     expect([report.status, report.body.code]).toEqual([409, 'job_not_succeeded']);
+    const page = await api.request('GET', `/v1/jobs/${created.body.id}/report.html`);
+    expect([page.status, page.body.code]).toEqual([409, 'job_not_succeeded']);
     const download = await api.request('GET', `/v1/jobs/${created.body.id}/download`);
     expect([download.status, download.body.code]).toEqual([409, 'job_not_succeeded']);
     const logs = await api.request('GET', `/v1/jobs/${created.body.id}/logs`);

@@ -113,6 +113,10 @@ describe('status mapping (worker test double)', () => {
     const report = await api.request('GET', `/v1/jobs/${view.id}/report`);
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({ seed: 0, backend: { name: 'cpu' } });
+    const page = await api.request('GET', `/v1/jobs/${view.id}/report.html`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.body).toMatch(/^<!doctype html>/i);
+    for (const layer of report.body.layers) expect(page.body).toContain(`data-layer="${layer.name}"`);
     const logs = await api.request('GET', `/v1/jobs/${view.id}/logs`);
     expect(logs.body).toEqual({ lines: ['loaded model'], count: 1 });
     const cancel = await api.request('POST', `/v1/jobs/${view.id}/cancel`);

@@ -7,6 +7,7 @@ import {
   JobResource,
   JobSpec,
 } from '@ddinit/contracts';
+import { renderReportHtml } from '@ddinit/report-html';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { JobService } from '../job-service.js';
@@ -128,6 +129,18 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, op
     },
   );
 
+  /** The report of a succeeded job; 409 before that. */
+  const succeededReport = async (tenant: string, id: string) => {
+    const view = await jobs.view(tenant, id);
+    if (view.status !== 'succeeded' || !view.result) {
+      throw problem(
+        'job_not_succeeded',
+        `job ${view.id} is ${view.status}; a report exists once it succeeded`,
+      );
+    }
+    return view.result.report;
+  };
+
   app.get(
     '/jobs/:id/report',
     {
@@ -138,15 +151,25 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, op
         response: { 200: InitReport, ...problemResponses(404, 409, ...AUTHED) },
       },
     },
-    async (request) => {
-      const view = await jobs.view(request.tenant, request.params.id);
-      if (view.status !== 'succeeded' || !view.result) {
-        throw problem(
-          'job_not_succeeded',
-          `job ${view.id} is ${view.status}; a report exists once it succeeded`,
-        );
-      }
-      return view.result.report;
+    (request) => succeededReport(request.tenant, request.params.id),
+  );
+
+  app.get(
+    '/jobs/:id/report.html',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'The report of a succeeded job as a self-contained HTML page (charts, no network needed)',
+        produces: ['text/html'],
+        params: IdParams,
+        response: { ...problemResponses(404, 409, ...AUTHED) },
+      },
+    },
+    async (request, reply) => {
+      const report = await succeededReport(request.tenant, request.params.id);
+      const page = renderReportHtml(report, { title: `ddinit · job ${request.params.id}` });
+      // An HTML body, not a schema-typed JSON one: strings with a non-JSON type are sent as they are.
+      return reply.type('text/html; charset=utf-8').send(page as never);
     },
   );
 
