@@ -2,7 +2,13 @@ import { isDdinitError } from '@ddinit/contracts';
 import * as tf from '@tensorflow/tfjs';
 import { initialize } from './initialize.js';
 import { AFFINE_CLASSES, assertSupportedTopology } from './layer-rules.js';
-import { exampleImages, loadExampleModel, preActivations, useFastBackend } from './testing/fixtures.js';
+import {
+  exampleImages,
+  loadExampleModel,
+  preActivationOf,
+  preActivations,
+  useFastBackend,
+} from './testing/fixtures.js';
 
 let backend: Awaited<ReturnType<typeof useFastBackend>>;
 beforeAll(async () => {
@@ -120,18 +126,8 @@ describe('initialize', () => {
     const second = report.layers[1]!;
     expect(second.random).toEqual({ requested: 'pca', used: 'pca' });
     // Responses of the second layer's PCA filters: correlation matrix close to the identity.
-    const upstream = tf.model({
-      inputs: model.inputs,
-      outputs: model.layers[1]!.output as tf.SymbolicTensor,
-    });
     const correlation = tf.tidy(() => {
-      const activation = model.layers[1] as unknown as { activation: unknown };
-      const saved = activation.activation;
-      activation.activation = (
-        tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }
-      ).activation;
-      const z = tf.reshape(upstream.predict(sample.init) as tf.Tensor, [-1, 32]);
-      activation.activation = saved;
+      const z = tf.reshape(preActivationOf(model, model.layers[1]!, sample.init), [-1, 32]);
       const centered = tf.sub(z, tf.mean(z, 0));
       const covariance = tf.div(tf.matMul(centered, centered, true, false), z.shape[0]!);
       const std = tf.sqrt(tf.sum(tf.mul(covariance, tf.eye(32)), 1)) as tf.Tensor1D;

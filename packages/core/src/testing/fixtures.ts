@@ -37,34 +37,38 @@ export interface PreActivation {
 }
 
 /**
- * Each affine layer's output before its activation, computed by tfjs itself: the model up to the
- * layer's input, then the layer called with its activation switched to linear.
+ * A layer's output before its activation, computed by tfjs itself: the model up to the layer's input,
+ * then the layer called with its activation switched to linear. The caller disposes the result.
  */
+export function preActivationOf(model: tf.LayersModel, layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor {
+  const upstream = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+  const holder = layer as unknown as { activation: unknown };
+  const activation = holder.activation;
+  holder.activation = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
+  try {
+    return tf.tidy(() => layer.apply(upstream.predict(x) as tf.Tensor) as tf.Tensor);
+  } finally {
+    holder.activation = activation;
+  }
+}
+
+/** Per-channel pre-activation statistics of every affine layer (see `preActivationOf`). */
 export function preActivations(model: tf.LayersModel, x: tf.Tensor): PreActivation[] {
-  const linear = (tf.layers.dense({ units: 1 }) as unknown as { activation: unknown }).activation;
   return model.layers
     .filter((layer) => isAffineClass(layer.getClassName()))
-    .map((layer) => {
-      const upstream = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
-      const holder = layer as unknown as { activation: unknown };
-      const activation = holder.activation;
-      holder.activation = linear;
-      try {
-        return tf.tidy(() => {
-          const z = layer.apply(upstream.predict(x) as tf.Tensor) as tf.Tensor;
-          const axes = z.shape.slice(0, -1).map((_, i) => i);
-          const { mean, variance } = tf.moments(z, axes);
-          return {
-            name: layer.name,
-            className: layer.getClassName(),
-            mean: Float64Array.from(mean.dataSync()),
-            std: Float64Array.from(variance.sqrt().dataSync()),
-          };
-        });
-      } finally {
-        holder.activation = activation;
-      }
-    });
+    .map((layer) =>
+      tf.tidy(() => {
+        const z = preActivationOf(model, layer, x);
+        const axes = z.shape.slice(0, -1).map((_, i) => i);
+        const { mean, variance } = tf.moments(z, axes);
+        return {
+          name: layer.name,
+          className: layer.getClassName(),
+          mean: Float64Array.from(mean.dataSync()),
+          std: Float64Array.from(variance.sqrt().dataSync()),
+        };
+      }),
+    );
 }
 
 export function median(values: ArrayLike<number>): number {
