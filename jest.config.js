@@ -10,6 +10,8 @@ export default {
   },
   moduleNameMapper: {
     '^@ddinit/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // Subpath exports (`@ddinit/storage/s3`) name a module of the package's sources.
+    '^@ddinit/([a-z-]+)/([a-z0-9-]+)$': '<rootDir>/packages/$1/src/$2.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{packages,services}/*/src/**/*.test.ts'],

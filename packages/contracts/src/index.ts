@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './init-options.js';
 export * from './job.js';
 export * from './job-resource.js';
+export * from './limits.js';
 export * from './preprocessing.js';
 export * from './problem.js';
 export * from './report.js';

@@ -10,6 +10,8 @@ export const JobResource = JobView.extend({
   batchId: z.string().optional(),
   /** The schedule whose firing created the job (POST /v1/schedules). */
   scheduleId: z.string().optional(),
+  /** The failed or cancelled job this one retries (POST /v1/jobs/:id/retry). */
+  retryOf: z.string().optional(),
   /** When a cancel was requested; a running job stays `running` until the worker stops it. */
   cancelRequestedAt: z.iso.datetime().nullable(),
 });

@@ -38,7 +38,12 @@ export const InitReport = z.object({
   ddinitVersion: z.string(),
   seed: z.int(),
   options: InitOptions,
-  backend: z.object({ name: z.string(), threads: z.int() }),
+  backend: z.object({
+    name: z.string(),
+    threads: z.int(),
+    /** Which build runs, or why the preferred one could not (e.g. `threaded SIMD build`). */
+    detail: z.string().optional(),
+  }),
   images: z.object({ init: z.int(), heldOut: z.int() }),
   passes: z.object({ forward: z.int(), backward: z.int() }),
   /** Milliseconds per phase, e.g. `load`, `random`, `within`, `between`, `report`, `save`. */

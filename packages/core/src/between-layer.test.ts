@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { type AffineUnit, affineUnits } from './affine.js';
 import { applyScales } from './apply-scales.js';
 import { logSpread } from './between-layer.js';
 import { solveScales } from './between-solve.js';
-import { measureChangeRates, sum } from './change-rate.js';
-import { buildGraph, type GraphStep } from './graph.js';
+import { measureChangeRates } from './change-rate.js';
 import { initialize } from './initialize.js';
-import { isAffineClass } from './layer-rules.js';
 import { createRng } from './rng.js';
 import { buildScaleGraph } from './scale-graph.js';
 import {
+  analyse,
   exampleImages,
   loadExampleModel,
   median,
   preActivations,
+  referenceRates,
+  spread,
   useFastBackend,
 } from './testing/fixtures.js';
 
@@ -21,33 +21,6 @@ let backend: Awaited<ReturnType<typeof useFastBackend>>;
 beforeAll(async () => {
   backend = await useFastBackend();
 });
-
-function analyse(model: tf.LayersModel) {
-  const graph = buildGraph(model);
-  const stepUnits = new Map<GraphStep, AffineUnit[]>();
-  for (const step of graph.steps) {
-    if (isAffineClass(step.className)) stepUnits.set(step, affineUnits(step.layer, step.className));
-  }
-  const units = [...stepUnits.values()].flat();
-  return { graph, stepUnits, units };
-}
-
-/** Change rates averaged over several batches and fresh top gradients: a low-noise reference. */
-function referenceRates(model: tf.LayersModel, batches: tf.Tensor[]): number[] {
-  const { graph, stepUnits, units } = analyse(model);
-  const gradient = units.map(() => 0);
-  const weight = units.map(() => 0);
-  batches.forEach((batch, b) => {
-    const m = measureChangeRates(graph, stepUnits, units, batch, createRng(1234, 'reference', b));
-    units.forEach((_, k) => {
-      gradient[k]! += sum(m.gradientSq[k]!);
-      weight[k]! += sum(m.weightSq[k]!);
-    });
-  });
-  return gradient.map((g, k) => Math.sqrt(g / weight[k]!));
-}
-
-const spread = (rates: number[]) => Math.max(...rates) / Math.min(...rates);
 
 describe('between-layer normalization (Algorithm 2)', () => {
   it('equalizes the change rates of the example VGG to within 1.2 with the closed form', async () => {

@@ -9,6 +9,8 @@ export interface DecodeImageOptions {
   uri: string;
   resize: Preprocessing['resize'];
   maxPixels: number;
+  /** The setting `maxPixels` comes from, named when an image is over it. @defaultValue `'preprocessing.maxPixels'` */
+  maxPixelsSetting?: string;
 }
 
 /**
@@ -47,7 +49,13 @@ export async function decodeImage(
     decoded = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/exceeds pixel limit/i.test(message)) throw imageTooLarge(options.uri, options.maxPixels);
+    if (/exceeds pixel limit/i.test(message))
+      throw imageTooLarge(
+        options.uri,
+        await headerSize(bytes),
+        options.maxPixels,
+        options.maxPixelsSetting ?? 'preprocessing.maxPixels',
+      );
     throw imageCorrupt(options.uri, firstLine(message));
   }
 
@@ -59,6 +67,16 @@ export async function decodeImage(
     );
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return geometry.channels === 1 ? luma(pixels) : pixels;
+}
+
+/** `width×height = n pixels` from the image's header alone (sharp's metadata never decodes pixel data). */
+async function headerSize(bytes: Uint8Array): Promise<string> {
+  try {
+    const { width, height } = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return `${width}×${height} = ${width * height} pixels`;
+  } catch {
+    return 'too large';
+  }
 }
 
 /** RGB to grey in integers, exactly as PIL's `convert('L')`: grey input stays unchanged. */

@@ -25,8 +25,13 @@ export const imageCorrupt = defineError(
 );
 export const imageTooLarge = defineError(
   'image_too_large',
-  (uri: string, maxPixels: number) =>
-    `image ${uri} has more than ${maxPixels} pixels (preprocessing.maxPixels); it was not decoded`,
+  (uri: string, size: string, maxPixels: number, option: string) =>
+    `image ${uri} is ${size}, over the limit of ${maxPixels} pixels (${option}); it was not decoded`,
+);
+export const sampleTooLarge = defineError(
+  'sample_too_large',
+  (requested: string, limit: number) =>
+    `the job asks for ${requested}, over the limit of ${limit} samples (maxSampleImages)`,
 );
 export const npyInvalid = defineError(
   'npy_invalid',

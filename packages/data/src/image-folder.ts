@@ -20,7 +20,10 @@ export function isImageKey(relativeKey: string): boolean {
 
 export interface ImageFolderOptions {
   /** Most keys listed; the sample is drawn from the first ones in key order. */
-  listLimit: number;
+  maxListedKeys: number;
+  /** Most pixels of one image, and the setting that says so (for the error). */
+  maxPixels: number;
+  maxPixelsSetting: string;
   /** Images fetched and decoded at once. */
   concurrency: number;
   signal?: AbortSignal;
@@ -38,7 +41,7 @@ export async function readImageFolderSample(
   const { signal } = options;
   // Object stores match prefixes as strings: without the slash, `cats` would also list `cats-old/`.
   const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  const keys = await store.list(folder, { limit: options.listLimit });
+  const keys = await store.list(folder, { limit: options.maxListedKeys });
   signal?.throwIfAborted();
   if (keys.length === 0) {
     if (prefix !== '' && (await store.stat(prefix))) throw dataUnsupported(store.uri(prefix));
@@ -71,7 +74,8 @@ export async function readImageFolderSample(
       const pixels = await decodeImage(bytes, geometry, {
         uri: store.uri(key),
         resize: preprocessing.resize,
-        maxPixels: preprocessing.maxPixels,
+        maxPixels: options.maxPixels,
+        maxPixelsSetting: options.maxPixelsSetting,
       });
       normalizeBytes(pixels, out, offset, geometry.channels, preprocessing, swapRedBlue);
     },

@@ -143,9 +143,9 @@ describe('readSample from an image folder', () => {
     ]);
   });
 
-  it('lists at most listLimit keys', async () => {
+  it('lists at most maxListedKeys keys', async () => {
     await writeImages('images', 9);
-    const sample = await readSample(temp.store, 'images/', RGB, {}, request(100), { listLimit: 4 });
+    const sample = await readSample(temp.store, 'images/', RGB, {}, request(100), { maxListedKeys: 4 });
     expect([...sample.items.init].sort()).toEqual(
       [0, 1, 2, 3].map((i) => `images/img-0${i}.${['png', 'jpg', 'webp'][i % 3]}`),
     );
@@ -226,6 +226,7 @@ describe('readSample from an image folder', () => {
     const store: ObjectStore = {
       uri: (key) => temp.store.uri(key),
       put: (key, data) => temp.store.put(key, data),
+      delete: (keys) => temp.store.delete(keys),
       list: (prefix, options) => temp.store.list(prefix, options),
       stat: (key) => temp.store.stat(key),
       get: async (key) => {
@@ -351,7 +352,9 @@ describe('readSample arguments', () => {
     await expect(readSample(temp.store, 'x', RGB, { mean: [1, 2] }, request(2))).rejects.toMatchObject({
       code: 'preprocessing_invalid',
     });
-    await expect(readSample(temp.store, 'x', RGB, {}, request(2), { listLimit: 0 })).rejects.toMatchObject({
+    await expect(
+      readSample(temp.store, 'x', RGB, {}, request(2), { maxListedKeys: 0 }),
+    ).rejects.toMatchObject({
       code: 'sample_request_invalid',
     });
   });

@@ -1,6 +1,13 @@
+import { type Limits, resolveLimits } from '@ddinit/contracts';
 import type { ObjectStore } from '@ddinit/storage';
 import * as tf from '@tensorflow/tfjs';
-import { dataNotFound, dataShapeMismatch, sampleRequestInvalid } from './errors.js';
+import {
+  dataNotFound,
+  dataShapeMismatch,
+  inputShapeInvalid,
+  sampleRequestInvalid,
+  sampleTooLarge,
+} from './errors.js';
 import { readImageFolderSample } from './image-folder.js';
 import { channelCount, checkInputSpec, type InputSpec, imageGeometry } from './input-spec.js';
 import { readNpySample } from './npy-dataset.js';
@@ -16,14 +23,12 @@ export interface Sample {
   items: { init: string[]; heldOut: string[] };
 }
 
-export interface ReadSampleOptions {
+/** The operator's bounds that apply to the data (`Limits`; defaults: `DEFAULT_LIMITS`). */
+export type DataLimits = Pick<Limits, 'maxListedKeys' | 'maxSampleImages' | 'maxPixelsPerImage'>;
+
+export interface ReadSampleOptions extends Partial<DataLimits> {
   /** Aborts listing, fetching and decoding; the read rejects with the signal's reason. */
   signal?: AbortSignal;
-  /**
-   * Most keys listed under an image folder: the sample is drawn from the first ones in key order, so that a
-   * huge bucket costs a bounded listing. @defaultValue 1_000_000
-   */
-  listLimit?: number;
   /** Images fetched and decoded at once; each holds one encoded and one decoded image in memory. @defaultValue 4 */
   concurrency?: number;
 }
@@ -43,11 +48,19 @@ export async function readSample(
   checkInputSpec(input);
   checkSampleRequest(request);
   const resolved = resolvePreprocessing(preprocessing, channelCount(input));
-  const { signal, listLimit = 1_000_000, concurrency = 4 } = options;
-  if (!Number.isSafeInteger(listLimit) || listLimit < 1)
-    throw sampleRequestInvalid(`listLimit must be a positive integer, got ${listLimit}`);
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw sampleRequestInvalid(`concurrency must be a positive integer, got ${concurrency}`);
+  const { signal, concurrency = 4, maxListedKeys, maxSampleImages, maxPixelsPerImage } = options;
+  const limits = resolveLimits({ maxListedKeys, maxSampleImages, maxPixelsPerImage });
+  for (const name of ['maxListedKeys', 'maxSampleImages', 'maxPixelsPerImage', 'concurrency'] as const) {
+    const value = name === 'concurrency' ? concurrency : limits[name];
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw sampleRequestInvalid(`${name} must be a positive integer, got ${value}`);
+  }
+  // Checked before listing: the sample's memory grows with the count, whatever the dataset holds.
+  if (request.count + request.heldOut > limits.maxSampleImages)
+    throw sampleTooLarge(
+      `${request.count + request.heldOut} samples (sample ${request.count} + held-out ${request.heldOut})`,
+      limits.maxSampleImages,
+    );
   signal?.throwIfAborted();
 
   let data: SampleData;
@@ -62,8 +75,18 @@ export async function readSample(
         `the model input [${input.shape.join(', ')}] is not an image [H, W, C] with C of 1, 3 or 4, so it cannot ` +
           `be read from an image folder; give a .npy array of shape [N, ${input.shape.join(', ')}]`,
       );
+    const modelPixels = geometry.height * geometry.width;
+    if (modelPixels > limits.maxPixelsPerImage)
+      throw inputShapeInvalid(
+        input.shape,
+        `has ${modelPixels} pixels per image, over the limit of ${limits.maxPixelsPerImage} (maxPixelsPerImage)`,
+      );
+    // The job's own maxPixels may ask for less than the operator allows, never for more.
+    const jobAsksLess = resolved.maxPixels < limits.maxPixelsPerImage;
     data = await readImageFolderSample(store, prefix, geometry, resolved, request, {
-      listLimit,
+      maxListedKeys: limits.maxListedKeys,
+      maxPixels: jobAsksLess ? resolved.maxPixels : limits.maxPixelsPerImage,
+      maxPixelsSetting: jobAsksLess ? 'preprocessing.maxPixels' : 'maxPixelsPerImage',
       concurrency,
       signal,
     });

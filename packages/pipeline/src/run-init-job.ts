@@ -3,7 +3,7 @@
  * the initializer, write the checkpoint (shards, then model.json, then report.json). Every input
  * problem surfaces before anything is written, so a failed job leaves no output behind.
  */
-import type { InitOptionsInput, InitReport } from '@ddinit/contracts';
+import { type InitOptionsInput, type InitReport, type Limits, resolveLimits } from '@ddinit/contracts';
 import { assertSupportedTopology, initialize, type Progress, parseOptions } from '@ddinit/core';
 import { type PreprocessingInput, readSample } from '@ddinit/data';
 import { renderReportHtml } from '@ddinit/report-html';
@@ -11,6 +11,7 @@ import { buildModel, type ObjectStore, readModel, type WrittenFile, writeCheckpo
 import type { BackendInfo } from '@ddinit/tf';
 import type * as tf from '@tensorflow/tfjs';
 import { inputShapeUnknown, outputExists } from './errors.js';
+import { assertFiniteWeights } from './finite-weights.js';
 import { seedInitializers } from './seed-initializers.js';
 
 export type JobPhase = 'load' | 'data' | Progress['phase'] | 'save';
@@ -30,6 +31,8 @@ export interface InitJob {
    */
   output: { store: ObjectStore; prefix: string; overwrite?: boolean; shardFolder?: string };
   options?: InitOptionsInput;
+  /** The operator's bounds on the model and the data. @defaultValue `DEFAULT_LIMITS` */
+  limits?: Partial<Limits>;
   backend: BackendInfo;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
@@ -49,6 +52,7 @@ const ENGINE_SPAN: [number, number] = [0.15, 0.95];
 
 export async function runInitJob(job: InitJob): Promise<InitJobResult> {
   const options = parseOptions(job.options);
+  const limits = resolveLimits(job.limits);
   const progress = (phase: JobPhase, fraction: number, message: string) =>
     job.onProgress?.({ phase, fraction, message });
   const started = performance.now();
@@ -65,18 +69,20 @@ export async function runInitJob(job: InitJob): Promise<InitJobResult> {
   if (!job.output.overwrite && (await outStore.stat(joinKey(outPrefix, 'model.json')))) {
     throw outputExists(outStore.uri(joinKey(outPrefix, 'model.json')));
   }
-  const artifacts = await readModel(job.model.store, job.model.key);
+  const modelUri = job.model.store.uri(job.model.key);
+  const artifacts = await readModel(job.model.store, job.model.key, limits);
   assertSupportedTopology(artifacts.modelTopology);
   const hasWeights = artifacts.weightData != null;
   const model = await buildModel(
     hasWeights
       ? artifacts
       : { ...artifacts, modelTopology: seedInitializers(artifacts.modelTopology, options.seed) },
-    { source: job.model.store.uri(job.model.key) },
+    { source: modelUri, maxParameters: limits.maxParameters },
   );
   const loadMs = lap();
   let sample: { init: tf.Tensor; heldOut: tf.Tensor | null } | undefined;
   try {
+    if (hasWeights && options.random === 'keep') assertFiniteWeights(model, modelUri);
     progress('data', 0.05, 'reading the data sample');
     const inputShape = model.inputs[0]!.shape.slice(1);
     if (inputShape.some((d) => d == null)) throw inputShapeUnknown(JSON.stringify(model.inputs[0]!.shape));
@@ -86,7 +92,12 @@ export async function runInitJob(job: InitJob): Promise<InitJobResult> {
       { shape: inputShape as number[] },
       job.data.preprocessing ?? {},
       { count: options.sample, heldOut: options.heldOut, seed: options.seed },
-      { signal: job.signal },
+      {
+        signal: job.signal,
+        maxListedKeys: limits.maxListedKeys,
+        maxSampleImages: limits.maxSampleImages,
+        maxPixelsPerImage: limits.maxPixelsPerImage,
+      },
     );
     const dataMs = lap();
 
@@ -107,7 +118,7 @@ export async function runInitJob(job: InitJob): Promise<InitJobResult> {
     progress('save', end, 'writing the checkpoint');
     job.signal?.throwIfAborted();
     report.timingsMs = { load: loadMs, data: dataMs, ...report.timingsMs };
-    const title = `ddinit · ${job.model.store.uri(job.model.key)}`;
+    const title = `ddinit · ${modelUri}`;
     const { files } = await writeCheckpoint(
       outStore,
       outPrefix,

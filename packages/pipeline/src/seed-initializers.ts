@@ -8,7 +8,9 @@
 import { createHash } from 'node:crypto';
 
 export function seedInitializers<T>(modelTopology: T, seed: number): T {
-  const copy = structuredClone(modelTopology);
+  // The topology came from JSON, so a JSON round trip copies it exactly, with arrays of this realm
+  // (structuredClone's are not under a vm context, such as a test runner's, and tfjs cannot iterate them).
+  const copy = JSON.parse(JSON.stringify(modelTopology)) as T;
   visit(copy, seed, '');
   return copy;
 }

@@ -37,6 +37,8 @@ export interface JobRecord {
   requestHash?: string;
   batchId?: string;
   scheduleId?: string;
+  /** The job this one retries. */
+  retryOf?: string;
   /** Set once the job is in the BullMQ queue; a record without it is still being created. */
   enqueuedAt?: string;
   /** Set when a cancel was asked for while the job may be running. Workers check it before starting. */
@@ -48,7 +50,7 @@ export interface JobRecord {
 
 export type NewJobRecord = Pick<
   JobRecord,
-  'id' | 'tenant' | 'spec' | 'createdAt' | 'requestHash' | 'batchId' | 'scheduleId'
+  'id' | 'tenant' | 'spec' | 'createdAt' | 'requestHash' | 'batchId' | 'scheduleId' | 'retryOf'
 >;
 
 export type CreateResult = { created: true } | { created: false; requestHash: string | undefined };
@@ -159,6 +161,7 @@ export class JobStore {
     if (record.requestHash) fields.push('requestHash', record.requestHash);
     if (record.batchId) fields.push('batchId', record.batchId);
     if (record.scheduleId) fields.push('scheduleId', record.scheduleId);
+    if (record.retryOf) fields.push('retryOf', record.retryOf);
     const cutoff = new Date(Date.parse(record.createdAt) - this.recordTtlSeconds * 1000).toISOString();
     const reply = (await CREATE.run(
       this.redis,
@@ -235,6 +238,7 @@ function parseRecord(fields: Record<string, string>): JobRecord | undefined {
   if (fields.requestHash) record.requestHash = fields.requestHash;
   if (fields.batchId) record.batchId = fields.batchId;
   if (fields.scheduleId) record.scheduleId = fields.scheduleId;
+  if (fields.retryOf) record.retryOf = fields.retryOf;
   if (fields.enqueuedAt) record.enqueuedAt = fields.enqueuedAt;
   if (fields.cancelRequestedAt) record.cancelRequestedAt = fields.cancelRequestedAt;
   if (fields.cancelledAt) record.cancelledAt = fields.cancelledAt;

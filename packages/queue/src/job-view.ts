@@ -121,6 +121,7 @@ export function toJobResource(
     cancelRequestedAt: record.cancelRequestedAt ?? null,
     ...(record.batchId ? { batchId: record.batchId } : {}),
     ...(record.scheduleId ? { scheduleId: record.scheduleId } : {}),
+    ...(record.retryOf ? { retryOf: record.retryOf } : {}),
   };
   const live = {
     progress: progressOf(snapshot),

@@ -1,2 +1,2 @@
 export { CHARTS, type ChartId, type ChartSpec, chartsWithData } from './charts.js';
-export { type RenderOptions, renderReportHtml } from './render.js';
+export { type RenderOptions, renderReportHtml, reportScriptSources } from './render.js';

@@ -37,7 +37,7 @@ export function renderReportHtml(report: InitReport, options: RenderOptions = {}
   // The page may only run its own two scripts and fetch nothing: an injected handler or URL stays inert.
   const csp = [
     "default-src 'none'",
-    `script-src ${sha256(libraryJs)} ${sha256(clientJs)}`,
+    `script-src ${reportScriptSources().join(' ')}`,
     "style-src 'unsafe-inline'",
     'img-src data:',
   ].join('; ');
@@ -71,6 +71,15 @@ ${layerTable(report.layers)}
 </body>
 </html>
 `;
+}
+
+/**
+ * The CSP sources (`'sha256-…'`) of the page's two inline scripts. A page that frames the report
+ * through `srcdoc` passes its own policy on to it, so it must allow these too.
+ */
+export function reportScriptSources(): string[] {
+  const assets = clientAssets();
+  return [sha256(inlineScript(assets.libraryJs)), sha256(inlineScript(assets.clientJs))];
 }
 
 function sha256(source: string): string {

@@ -1,6 +1,7 @@
-import { isDdinitError } from '@ddinit/contracts';
+import { DEFAULT_LIMITS, isDdinitError } from '@ddinit/contracts';
 import * as tf from '@tensorflow/tfjs';
-import { modelInvalid } from './errors.js';
+import { modelInvalid, modelTooLarge } from './errors.js';
+import { withParameterBudget } from './parameter-budget.js';
 
 export interface BuildModelOptions {
   /**
@@ -8,6 +9,12 @@ export interface BuildModelOptions {
    * @defaultValue `'the model artifacts'`
    */
   source?: string;
+  /**
+   * Most parameters the model may create; the build stops, with `model_too_large`, before the weight
+   * that would go over is allocated.
+   * @defaultValue `DEFAULT_LIMITS.maxParameters` (500_000_000)
+   */
+  maxParameters?: number;
 }
 
 /**
@@ -19,14 +26,35 @@ export async function buildModel(
   artifacts: tf.io.ModelArtifacts,
   options: BuildModelOptions = {},
 ): Promise<tf.LayersModel> {
+  const source = options.source ?? 'the model artifacts';
+  const limit = options.maxParameters ?? DEFAULT_LIMITS.maxParameters;
+  const budgeted = <T>(build: () => Promise<T>) =>
+    withParameterBudget(
+      {
+        limit,
+        used: 0,
+        exceeded: (layer, weight, shape, total) =>
+          modelTooLarge(
+            source,
+            `layer ${JSON.stringify(layer.name)} (${layer.getClassName()}) would create weight ` +
+              `${JSON.stringify(weight)} of shape [${shape.join(', ')}], bringing its parameters to`,
+            total,
+            limit,
+            'maxParameters',
+            'parameters',
+          ),
+      },
+      build,
+    );
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    return await budgeted(() => tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true }));
   } catch (error) {
     if (isDdinitError(error)) throw error;
     // tfjs throws plain Errors (ValueError and friends); keep its words, which mostly name the layer or weight.
     let problem = error instanceof Error ? error.message : String(error);
-    if (problem.startsWith('Shape mismatch')) problem += await namesOfMisshapenWeights(artifacts);
-    throw Object.assign(modelInvalid(options.source ?? 'the model artifacts', problem), { cause: error });
+    if (problem.startsWith('Shape mismatch'))
+      problem += await budgeted(() => namesOfMisshapenWeights(artifacts));
+    throw Object.assign(modelInvalid(source, problem), { cause: error });
   }
 }
 

@@ -1,5 +1,35 @@
 import { defineError } from '@ddinit/contracts';
 
+/**
+ * A storage failure that may pass on its own (the network, throttling, 5xx, a body cut short), after
+ * the retries of the request itself are spent. Not a `DdinitError`, so the job is retried; its stable
+ * `code` names the cause if the last retry fails too.
+ */
+export class TransientStorageError extends Error {
+  override readonly name = 'TransientStorageError';
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** True for a `TransientStorageError`, also across module copies (as `isDdinitError` does). */
+export function isTransientStorageError(error: unknown): error is TransientStorageError {
+  return (
+    error instanceof Error &&
+    error.name === 'TransientStorageError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
+}
+
+export const storageUnavailable = (message: string, cause: unknown) =>
+  new TransientStorageError('storage_unavailable', message, { cause });
+export const storageWriteUnverified = (uri: string, problem: string) =>
+  new TransientStorageError('storage_write_unverified', `${uri} does not read back as written: ${problem}`);
+
 export const objectNotFound = defineError('object_not_found', (uri: string) => `no such file: ${uri}`);
 export const pathOutsideRoot = defineError(
   'path_outside_root',
@@ -36,8 +66,8 @@ export const weightsSizeMismatch = defineError(
 );
 export const modelTooLarge = defineError(
   'model_too_large',
-  (uri: string, what: string, bytes: number, limit: number, option: string) =>
-    `${uri} is too large: ${what} ${bytes} bytes, over the limit of ${limit} bytes (${option})`,
+  (uri: string, what: string, amount: number, limit: number, option: string, unit = 'bytes') =>
+    `${uri} is too large: ${what} ${amount} ${unit}, over the limit of ${limit} ${unit} (${option})`,
 );
 export const modelInvalid = defineError(
   'model_invalid',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { objectNotFound, pathOutsideRoot } from './errors.js';
@@ -42,6 +42,15 @@ export class FileStore implements ObjectStore {
     } catch (error) {
       await rm(partial, { force: true });
       throw error;
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const file = this.resolve(key);
+      await this.checkReal(await plannedRealPath(path.dirname(file)), key);
+      await rm(file, { force: true });
+      await removeEmptyFolders(path.dirname(file), this.root);
     }
   }
 
@@ -128,6 +137,20 @@ async function plannedRealPath(file: string): Promise<string> {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
       if (path.dirname(dir) === dir) return file;
       missing.push(path.basename(dir));
+    }
+  }
+}
+
+/**
+ * Removes `dir` and then its parents, below `root`, while they are empty: folders exist here only to
+ * hold objects, and S3 shows none once their last object is gone.
+ */
+async function removeEmptyFolders(dir: string, root: string): Promise<void> {
+  for (let folder = dir; folder !== root && isInside(folder, root); folder = path.dirname(folder)) {
+    try {
+      await rmdir(folder);
+    } catch {
+      return;
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { io } from '@tensorflow/tfjs';
-import { modelInvalidJson, modelManifestInvalid, modelNotLayersModel } from './errors.js';
+import { modelInvalid, modelInvalidJson, modelManifestInvalid, modelNotLayersModel } from './errors.js';
 import { describeJsonError } from './json-syntax.js';
+import { layerGraphProblem } from './layer-graph.js';
 import { storedElementBytes } from './weight-specs.js';
 
 /**
@@ -22,6 +23,10 @@ export function parseModelJson(bytes: Uint8Array, uri: string): io.ModelJSON {
     throw modelInvalidJson(uri, describeJsonError(text, error));
   }
   checkLayersModel(json, uri);
+  if (nestsDeeperThan(json.modelTopology, MAX_TOPOLOGY_DEPTH))
+    throw modelInvalid(uri, `modelTopology nests more than ${MAX_TOPOLOGY_DEPTH} levels deep`);
+  const graphProblem = layerGraphProblem(json.modelTopology);
+  if (graphProblem !== undefined) throw modelInvalid(uri, graphProblem);
   if (json.weightsManifest !== undefined && json.weightsManifest !== null) {
     checkManifest(json.weightsManifest, uri);
   }
@@ -29,6 +34,24 @@ export function parseModelJson(bytes: Uint8Array, uri: string): io.ModelJSON {
 }
 
 type JsonObject = Record<string, unknown>;
+
+/**
+ * Keras topologies nest a few levels per wrapped layer or inner model; tfjs (and the initializer
+ * seeding) walk them recursively, so a pathologically deep one would overflow the stack.
+ */
+const MAX_TOPOLOGY_DEPTH = 200;
+
+/** Whether arrays and objects in `value` nest deeper than `limit`, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

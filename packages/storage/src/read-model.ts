@@ -1,4 +1,4 @@
-import { isDdinitError } from '@ddinit/contracts';
+import { DEFAULT_LIMITS, isDdinitError, type Limits } from '@ddinit/contracts';
 import { io } from '@tensorflow/tfjs';
 import {
   modelNotFound,
@@ -13,22 +13,8 @@ import { parseModelJson } from './model-json.js';
 import type { ObjectStore } from './object-store.js';
 import { weightSpecBytes } from './weight-specs.js';
 
-/** Limits that keep a hostile or mistaken model from exhausting memory. */
-export interface ReadModelOptions {
-  /**
-   * Largest `model.json` accepted, in bytes.
-   * @defaultValue 32 MiB (`33_554_432`)
-   */
-  maxModelJsonBytes?: number;
-  /**
-   * Largest total size of the weight shards accepted, in bytes.
-   * @defaultValue 2 GiB (`2_147_483_648`)
-   */
-  maxWeightBytes?: number;
-}
-
-export const DEFAULT_MAX_MODEL_JSON_BYTES = 32 * 1024 ** 2;
-export const DEFAULT_MAX_WEIGHT_BYTES = 2 * 1024 ** 3;
+/** Limits that keep a hostile or mistaken model from exhausting memory (defaults: `DEFAULT_LIMITS`). */
+export type ReadModelOptions = Partial<Pick<Limits, 'maxModelJsonBytes' | 'maxWeightBytes'>>;
 
 /**
  * Reads a tfjs layers-model: `key` is its `model.json`, and the shards its `weightsManifest` lists are
@@ -41,10 +27,14 @@ export async function readModel(
   options: ReadModelOptions = {},
 ): Promise<io.ModelArtifacts> {
   const uri = store.uri(key);
-  const bytes = await readModelJson(store, key, options.maxModelJsonBytes ?? DEFAULT_MAX_MODEL_JSON_BYTES);
+  const bytes = await readModelJson(
+    store,
+    key,
+    options.maxModelJsonBytes ?? DEFAULT_LIMITS.maxModelJsonBytes,
+  );
   const modelJson = parseModelJson(bytes, uri);
   if (modelJson.weightsManifest?.length === 0) delete (modelJson as Partial<io.ModelJSON>).weightsManifest;
-  const maxWeightBytes = options.maxWeightBytes ?? DEFAULT_MAX_WEIGHT_BYTES;
+  const maxWeightBytes = options.maxWeightBytes ?? DEFAULT_LIMITS.maxWeightBytes;
   return io.getModelArtifactsForJSON(modelJson, async (manifest) => {
     const weightSpecs = manifest.flatMap((group) => group.weights);
     const weightData = await readWeights(store, key, manifest, weightSpecs, maxWeightBytes);

@@ -31,7 +31,22 @@ export interface S3ClientSettings {
    * @defaultValue `3`
    */
   maxAttempts?: number;
+  /**
+   * The SDK's retry mode: `standard` backs off exponentially with jitter; `adaptive` also limits the
+   * client's own request rate after throttling, which suits a single tenant only.
+   * @defaultValue `'standard'`
+   */
+  retryMode?: 'standard' | 'adaptive';
+  /**
+   * How long a connection may go without a byte either way before the request fails (and is retried,
+   * or fetched again if its body stalled). Without it, a connection that silently stops would hold a
+   * job until its time limit: the SDK sets no such timeout for S3.
+   * @defaultValue 60_000
+   */
+  socketTimeoutMs?: number;
 }
+
+export const DEFAULT_S3_SOCKET_TIMEOUT_MS = 60_000;
 
 export const DEFAULT_S3_REGION = 'us-east-1';
 
@@ -47,8 +62,10 @@ export function createS3Client(settings: S3ClientSettings = {}): S3Client {
     forcePathStyle: settings.forcePathStyle ?? false,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { socketTimeout: settings.socketTimeoutMs ?? DEFAULT_S3_SOCKET_TIMEOUT_MS },
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
     ...(settings.credentials !== undefined && { credentials: settings.credentials }),
     ...(settings.maxAttempts !== undefined && { maxAttempts: settings.maxAttempts }),
+    ...(settings.retryMode !== undefined && { retryMode: settings.retryMode }),
   });
 }

@@ -1,10 +1,11 @@
 /**
  * How an S3 failure reaches the caller. What retrying cannot fix (a missing object or bucket, a refusal)
- * becomes a `DdinitError` with a stable code; everything else (network errors, throttling, 5xx) stays
- * a plain `Error`, which the worker treats as transient and retries.
+ * becomes a `DdinitError` with a stable code; what may pass (network errors, throttling, 5xx) becomes
+ * a `TransientStorageError` coded `storage_unavailable`, which the worker retries; anything else stays
+ * a plain `Error`, also retried.
  */
 import { defineError } from '@ddinit/contracts';
-import { objectNotFound } from './errors.js';
+import { objectNotFound, storageUnavailable } from './errors.js';
 
 export const bucketNotFound = defineError(
   'bucket_not_found',
@@ -39,9 +40,17 @@ export function s3Failure(error: unknown, operation: string, uri: string, bucket
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403)
     return storageAccessDenied(operation, uri);
   const detail = [name, message].filter((part) => part && part !== 'Error').join(': ') || String(error);
-  return new Error(`S3 ${operation} ${uri} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
-    cause: error,
-  });
+  const text = `S3 ${operation} ${uri} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`;
+  if (isTransient(status)) return storageUnavailable(text, error);
+  return new Error(text, { cause: error });
+}
+
+/**
+ * No answer at all (a reset, a timeout, a body cut short), throttling (429, 503 SlowDown), a request
+ * timeout (408) or a server error: the same request may well succeed later.
+ */
+function isTransient(status: number | undefined): boolean {
+  return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
 /** True for a HEAD answered 404: HEAD has no body, so a missing key and a missing bucket look alike. */

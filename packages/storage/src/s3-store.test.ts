@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { isDdinitError } from '@ddinit/contracts';
 import { buildModel } from './build-model.js';
 import { readModel } from './read-model.js';
+import { S3Access } from './s3-access.js';
 import { createS3Client } from './s3-client.js';
 import { presignGet } from './s3-presign.js';
 import { S3Store } from './s3-store.js';
@@ -106,20 +108,21 @@ describe('S3Store', () => {
     expect(await store.list('many', { limit: 0 })).toEqual([]);
   });
 
-  it('reports an unreachable service as a plain (retryable) error naming the operation', async () => {
+  it('reports an unreachable service as a retryable storage_unavailable error naming the operation', async () => {
     const closed = await closedPort();
     const offline = new S3Store({
       client: createS3Client({ ...server.settings, endpoint: `http://127.0.0.1:${closed}`, maxAttempts: 1 }),
       bucket: BUCKET,
     });
     const error = await offline.get('k').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toHaveProperty('code', expect.any(String));
+    // Retryable: not a DdinitError, which the worker would fail the job on at once.
+    expect(isDdinitError(error)).toBe(false);
+    expect(error).toMatchObject({ name: 'TransientStorageError', code: 'storage_unavailable' });
     expect((error as Error).message).toMatch(new RegExp(`^S3 GetObject s3://${BUCKET}/k failed`));
     offline.client.destroy();
   });
 
-  it('reports a 5xx answer as a plain (retryable) error', async () => {
+  it('reports a 5xx answer as a retryable storage_unavailable error', async () => {
     const failing = await serverAnswering(503);
     const store5xx = new S3Store({
       client: createS3Client({ ...server.settings, endpoint: failing.endpoint, maxAttempts: 1 }),
@@ -128,7 +131,8 @@ describe('S3Store', () => {
     const error = (await store5xx.put('k', bytes('x')).catch((e: unknown) => e)) as Error & {
       code?: unknown;
     };
-    expect(error.code).toBeUndefined();
+    expect(isDdinitError(error)).toBe(false);
+    expect(error.code).toBe('storage_unavailable');
     expect(error.message).toMatch(/^S3 PutObject s3:\/\/ddinit-store-test\/k failed \(HTTP 503\)/);
     store5xx.client.destroy();
     await failing.close();
@@ -158,6 +162,43 @@ describe('presignGet', () => {
 
   it.each([0, -1, 1.5, 7 * 24 * 3600 + 1])('refuses an expiry of %p seconds', async (seconds) => {
     await expect(presignGet(store, 'k', seconds)).rejects.toMatchObject({ code: 'presign_expiry_invalid' });
+  });
+});
+
+describe('S3Access', () => {
+  it('presigns s3:// object URIs, and refuses other URIs naming them', async () => {
+    await store.put('access/file.txt', bytes('through a URI'));
+    const access = new S3Access(server.settings);
+    try {
+      const url = await access.presignGet(store.uri('access/file.txt'), 60);
+      expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('60');
+      expect(await (await fetch(url)).text()).toBe('through a URI');
+      for (const uri of ['file:///tmp/x', `s3://${BUCKET}`, `s3://${BUCKET}/folder/`, 'http://x/y'])
+        await expect(access.presignGet(uri, 60)).rejects.toMatchObject({
+          code: 'uri_invalid',
+          message: expect.stringContaining(uri),
+        });
+    } finally {
+      access.close();
+    }
+  });
+
+  it('probes its bucket, or the service when it has none, and fails on a missing bucket or service', async () => {
+    const withBucket = new S3Access(server.settings, { probeBucket: BUCKET });
+    const anyBucket = new S3Access(server.settings);
+    const missing = new S3Access(server.settings, { probeBucket: 'no-such-bucket' });
+    const offline = new S3Access(
+      { ...server.settings, endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 },
+      { probeBucket: BUCKET },
+    );
+    try {
+      await withBucket.probe(2_000);
+      await anyBucket.probe(2_000);
+      await expect(missing.probe(2_000)).rejects.toThrow();
+      await expect(offline.probe(2_000)).rejects.toThrow();
+    } finally {
+      for (const access of [withBucket, anyBucket, missing, offline]) access.close();
+    }
   });
 });
 

@@ -1,5 +1,8 @@
+import type { Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -24,6 +27,10 @@ export interface S3StoreOptions {
 
 /** Objects per ListObjectsV2 page; S3 never returns more. */
 const LIST_PAGE = 1000;
+/** First pause before fetching a failed body again; it doubles with each further try. */
+const BODY_RETRY_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An `ObjectStore` over one S3 bucket, optionally below a key prefix. Objects are written whole with
@@ -54,15 +61,33 @@ export class S3Store implements ObjectStore {
     return this.prefix + key;
   }
 
+  /**
+   * The object's bytes. The SDK retries a request until its response headers arrive; a body that then
+   * fails or ends short of its Content-Length is fetched again here, as many times in all as the
+   * client's `maxAttempts`, so a caller never gets a partial object.
+   */
   async get(key: string): Promise<Uint8Array> {
     const Key = this.objectKey(key);
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
-      // A GetObject response always has a body; an absent one means the service broke the protocol.
-      if (!response.Body) throw new Error('the response has no body');
-      return await response.Body.transformToByteArray();
-    } catch (error) {
-      throw s3Failure(error, 'GetObject', this.uri(key), this.bucket);
+    const attempts = await this.client.config.maxAttempts();
+    for (let attempt = 1; ; attempt++) {
+      let response: GetObjectCommandOutput;
+      try {
+        response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+      } catch (error) {
+        // The SDK has retried what it could already.
+        throw s3Failure(error, 'GetObject', this.uri(key), this.bucket);
+      }
+      try {
+        // A GetObject response always has a body; an absent one means the service broke the protocol.
+        if (!response.Body) throw new Error('the response has no body');
+        const body = await readWhole(response.Body as Readable);
+        if (response.ContentLength !== undefined && body.length !== response.ContentLength)
+          throw new Error(`the body ended after ${body.length} of ${response.ContentLength} bytes`);
+        return body;
+      } catch (error) {
+        if (attempt >= attempts) throw s3Failure(error, 'GetObject', this.uri(key), this.bucket);
+        await sleep(BODY_RETRY_MS * 2 ** (attempt - 1));
+      }
     }
   }
 
@@ -75,6 +100,17 @@ export class S3Store implements ObjectStore {
       );
     } catch (error) {
       throw s3Failure(error, 'PutObject', this.uri(key), this.bucket);
+    }
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    // One DeleteObject per key: DeleteObjects needs a body checksum, which not every service accepts.
+    for (const key of keys) {
+      try {
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      } catch (error) {
+        throw s3Failure(error, 'DeleteObject', this.uri(key), this.bucket);
+      }
     }
   }
 
@@ -116,4 +152,23 @@ export class S3Store implements ObjectStore {
       throw s3Failure(error, 'HeadObject', this.uri(key), this.bucket);
     }
   }
+}
+
+/**
+ * The bytes of a response body, failing when its connection closes before the end. Neither the SDK's
+ * `transformToByteArray` nor an async iterator settles for a body whose connection was cut at the
+ * wrong moment (Node's IncomingMessage can close without an 'error'); its 'close' event comes always.
+ */
+function readWhole(stream: Readable): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const cutOff = () => stream.errored ?? new Error('the connection closed before the body ended');
+    if (stream.destroyed) return reject(cutOff());
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    stream.once('error', reject);
+    stream.once('close', () => {
+      if (!stream.readableEnded) reject(cutOff());
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
-import { checkpointInvalid, weightUnsupported } from './errors.js';
+import { checkpointInvalid, storageWriteUnverified, weightUnsupported } from './errors.js';
 import { asFolder, resolveInside } from './keys.js';
 import type { ObjectStore } from './object-store.js';
 import { layoutSafetensors, type NamedWeight } from './safetensors.js';
@@ -73,7 +73,7 @@ export interface WrittenCheckpoint {
  * Writes a checkpoint under `prefix` so that a half-written one never looks complete: weight shards,
  * then `weights.safetensors` (both in `options.shardFolder`, if given), then `model.json` (which is all
  * a tfjs loader looks at), then the extra files, then `report.json`. Everything is encoded and checked
- * before the first write.
+ * before the first write, and each file is read back and compared before the next is written.
  */
 export async function writeCheckpoint(
   store: ObjectStore,
@@ -139,11 +139,40 @@ export async function writeCheckpoint(
   const written: WrittenFile[] = [];
   for (const file of files) {
     const key = folder + file.name;
-    await store.put(key, file.data);
-    const sha256 = createHash('sha256').update(file.data).digest('hex');
+    const sha256 = sha256Of(file.data);
+    await putVerified(store, key, file.data, sha256);
     written.push({ key, uri: store.uri(key), bytes: file.data.length, sha256 });
   }
   return { files: written };
+}
+
+/** Tries per file of a write that does not read back as written. */
+export const WRITE_VERIFY_ATTEMPTS = 3;
+
+/**
+ * Writes `key` and reads it back, comparing size and SHA-256, so that nothing written after it (above
+ * all model.json) can point at a short or altered object. Reading back is the one check that holds
+ * on every S3-compatible service: S3's own checksums (ETag, `x-amz-checksum-*`) are MD5s only
+ * sometimes, or absent on services such as s3rver. A write that keeps reading back wrong is deleted,
+ * and the error says what came back.
+ */
+async function putVerified(store: ObjectStore, key: string, data: Uint8Array, sha256: string): Promise<void> {
+  let problem = '';
+  for (let attempt = 1; attempt <= WRITE_VERIFY_ATTEMPTS; attempt++) {
+    await store.put(key, data);
+    const back = await store.get(key);
+    const backSha256 = sha256Of(back);
+    if (back.length === data.length && backSha256 === sha256) return;
+    problem =
+      `${back.length} bytes with SHA-256 ${backSha256} read back, not the ${data.length} bytes with ` +
+      `SHA-256 ${sha256} written (${WRITE_VERIFY_ATTEMPTS} tries)`;
+  }
+  await store.delete([key]).catch(() => {});
+  throw storageWriteUnverified(store.uri(key), problem);
+}
+
+function sha256Of(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 function checkFormats(format: readonly CheckpointFormat[], where: string): Set<CheckpointFormat> {

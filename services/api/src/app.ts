@@ -5,7 +5,15 @@
  * retry-forever connection that BullMQ duplicates for each blocking consumer.
  */
 import type { EventEmitter } from 'node:events';
-import { INIT_QUEUE, type InitJobData, JobStore, redisConnection } from '@ddinit/queue';
+import {
+  DEFAULT_JOB_RETENTION,
+  INIT_QUEUE,
+  type InitJobData,
+  initJobOptions,
+  JobStore,
+  redisConnection,
+} from '@ddinit/queue';
+import { S3Access } from '@ddinit/storage/s3';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
 import { Queue, QueueEventsProducer } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -16,10 +24,11 @@ import { BatchStore } from './batch-store.js';
 import type { ApiConfig } from './config.js';
 import { JobService } from './job-service.js';
 import { ApiMetrics, QUEUE_STATES } from './metrics.js';
-import { type ObjectAccess, S3ObjectAccess } from './object-access.js';
 import { registerOpenApi } from './openapi.js';
-import { redisUnavailable, registerProblemHandlers } from './problems.js';
+import { redisUnavailable, registerProblemHandlers, sendFrameworkError } from './problems.js';
+import { createRateLimiter } from './rate-limit.js';
 import { batchRoutes } from './routes/batches.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedules.js';
@@ -27,6 +36,7 @@ import { SCHEDULE_QUEUE, type ScheduleFiring } from './schedule-runner.js';
 import { ScheduleStore } from './schedule-store.js';
 import { closeRedis, settleWithin } from './settle.js';
 import type { SpecPolicy } from './spec-policy.js';
+import type { Resolver, WebhookTargetPolicy } from './ssrf.js';
 import { WEBHOOK_QUEUE, type WebhookDelivery, WebhookOutbox, type WebhookRetryOptions } from './webhooks.js';
 
 export interface AppDeps {
@@ -36,9 +46,11 @@ export interface AppDeps {
    */
   redis?: Redis;
   /** Presigning and the S3 readiness probe. @defaultValue an S3 client from `config.s3`, if any */
-  objects?: ObjectAccess;
+  objects?: S3Access;
   /** Webhook retry schedule; tests shorten it. @defaultValue 12 attempts from 2 s, doubling */
   webhookRetry?: WebhookRetryOptions;
+  /** Resolves webhook hosts for the SSRF checks; tests give a fixed table. @defaultValue DNS */
+  resolveHost?: Resolver;
 }
 
 /** Most time given to each background part to finish its work when the app closes. */
@@ -61,8 +73,12 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   const app = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
     // A batch of 500 specs is about 1 MiB of JSON.
-    bodyLimit: 4 * 1024 * 1024,
+    bodyLimit: config.maxBodyBytes ?? 4 * 1024 * 1024,
     requestTimeout: 60_000,
+    // While closing, a request already on an open connection is served (with `Connection: close`)
+    // rather than refused with a bare 503: Redis stays open until the server has closed.
+    return503OnClosing: false,
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -85,11 +101,14 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
   const schedules = new ScheduleStore(redis, store);
   const batches = new BatchStore(redis, store);
   const outbox = new WebhookOutbox(deliveries, deps.webhookRetry);
-  const jobs = new JobService(queue, events, store, outbox);
+  const retention = config.jobRetention ?? DEFAULT_JOB_RETENTION;
+  const jobs = new JobService(queue, events, store, outbox, initJobOptions(retention));
   const objects =
     deps.objects ??
     (config.s3
-      ? new S3ObjectAccess(config.s3, config.allowedBuckets === '*' ? undefined : config.allowedBuckets[0])
+      ? new S3Access(config.s3, {
+          ...(config.allowedBuckets !== '*' && { probeBucket: config.allowedBuckets[0] }),
+        })
       : undefined);
   const metrics = new ApiMetrics({
     // BullMQ waits for a connection that never came up instead of failing; ask only a ready one.
@@ -98,10 +117,17 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
       return queue.getJobCounts(...QUEUE_STATES);
     },
   });
+  const webhookTargets: WebhookTargetPolicy = {
+    allowPrivate: config.webhookAllowPrivate ?? false,
+    ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+  };
   const policy: SpecPolicy = {
     allowedBuckets: config.allowedBuckets,
+    ...(config.tenantBuckets ? { tenantBuckets: config.tenantBuckets } : {}),
     ...(config.fileRoot ? { fileRoot: config.fileRoot } : {}),
     webhooks: config.webhookSecret !== undefined,
+    allowPrivateWebhooks: webhookTargets.allowPrivate,
+    ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
   };
 
   const background = config.background
@@ -109,12 +135,15 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
         redisUrl: config.redisUrl,
         prefix,
         store,
+        queue,
+        retention,
         schedules,
         jobs,
         outbox,
         metrics,
         logger: app.log,
         ...(config.webhookSecret ? { webhookSecret: config.webhookSecret } : {}),
+        webhookTargets,
         closeTimeoutMs: CLOSE_TIMEOUT_MS,
       })
     : undefined;
@@ -148,9 +177,11 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
     metrics.instrument(app);
     await registerOpenApi(app);
     await app.register(healthRoutes, { redis, ...(objects ? { objects } : {}), metrics });
+    await app.register(consoleRoutes);
     await app.register(
       async (v1) => {
-        requireApiKey(v1, new ApiKeyRing(config.apiKeys));
+        const limit = await createRateLimiter(v1, redis, store.key('rate-limit', ''), config.rateLimit);
+        requireApiKey(v1, new ApiKeyRing(config.apiKeys), limit);
         // Fail at once while Redis is away; BullMQ calls would otherwise wait for the reconnection.
         v1.addHook('onRequest', async () => {
           if (redis.status !== 'ready') throw redisUnavailable();

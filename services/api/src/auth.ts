@@ -7,10 +7,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyEntry } from './config.js';
 import { problem } from './problems.js';
+import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The tenant of the request's API key; set by the auth hook on every /v1 route. */
+    /** The tenant of the request's API key; set by the auth hook on every /v1 route that runs. */
     tenant: string;
   }
 }
@@ -42,20 +43,23 @@ const CHALLENGE = { 'www-authenticate': 'Bearer realm="ddinit"' };
 
 /**
  * Requires a valid key on every route of `app`'s scope. Runs on `onRequest`, before the body is read
- * or validated, so an anonymous caller learns nothing about the schemas.
+ * or validated, so an anonymous caller learns nothing about the schemas. `limit`, when given, counts
+ * the request first (against the tenant, or the client IP without a valid key), so guessing keys is
+ * rate limited too.
  */
-export function requireApiKey(app: FastifyInstance, ring: ApiKeyRing): void {
-  app.addHook('onRequest', async (request) => {
+export function requireApiKey(app: FastifyInstance, ring: ApiKeyRing, limit?: RateLimiter): void {
+  app.addHook('onRequest', async (request, reply) => {
     const key = bearerToken(request);
+    const tenant = key === undefined ? undefined : ring.tenantOf(key);
+    if (tenant !== undefined) request.tenant = tenant;
+    await limit?.(request, reply);
     if (key === undefined) {
       throw problem('unauthorized', 'send Authorization: Bearer <api key>', { headers: CHALLENGE });
     }
-    const tenant = ring.tenantOf(key);
     if (tenant === undefined) {
       throw problem('unauthorized', 'the API key is not valid', {
         headers: { 'www-authenticate': 'Bearer realm="ddinit", error="invalid_token"' },
       });
     }
-    request.tenant = tenant;
   });
 }

@@ -1,12 +1,13 @@
 /**
  * The API's background work: the notifier (finished jobs → outcome, metrics, webhooks), the schedule
- * runner and the webhook sender. They share one retry-forever connection that BullMQ duplicates for
- * each blocking consumer, and they start only once that connection is up: a BullMQ worker created
- * while Redis is away cannot be closed until Redis comes back.
+ * runner, the webhook sender and the sweeper of finished jobs past their retention. They share one
+ * retry-forever connection that BullMQ duplicates for each blocking consumer, and they start only once
+ * that connection is up: a BullMQ worker created while Redis is away cannot be closed until Redis
+ * comes back.
  */
-import type { JobStore } from '@ddinit/queue';
-import { redisConnection } from '@ddinit/queue';
-import type { Worker } from 'bullmq';
+import type { InitJobData, JobRetention, JobStore, RetentionSweeper } from '@ddinit/queue';
+import { redisConnection, startRetentionSweeper } from '@ddinit/queue';
+import type { Queue, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { JobService } from './job-service.js';
@@ -15,12 +16,16 @@ import { Notifier } from './notifier.js';
 import { startScheduleRunner } from './schedule-runner.js';
 import type { ScheduleStore } from './schedule-store.js';
 import { closeRedis, settleWithin } from './settle.js';
+import type { WebhookTargetPolicy } from './ssrf.js';
 import { startWebhookSender, type WebhookOutbox } from './webhooks.js';
 
 export interface BackgroundOptions {
   redisUrl: string;
   prefix: string;
   store: JobStore;
+  /** The init queue, whose finished jobs the sweeper removes once `retention` has passed. */
+  queue: Queue<InitJobData>;
+  retention: JobRetention;
   schedules: ScheduleStore;
   jobs: JobService;
   outbox: WebhookOutbox;
@@ -28,6 +33,8 @@ export interface BackgroundOptions {
   logger: FastifyBaseLogger;
   /** Without a secret no webhook can be signed, so no sender runs. */
   webhookSecret?: string;
+  /** Which webhook targets the sender may contact. */
+  webhookTargets: WebhookTargetPolicy;
   /** Most time each part gets to finish its work on close. @defaultValue 5_000 */
   closeTimeoutMs?: number;
 }
@@ -35,6 +42,7 @@ export interface BackgroundOptions {
 export class Background {
   readonly connection: Redis;
   private notifier: Notifier | undefined;
+  private sweeper: RetentionSweeper | undefined;
   private readonly workers: Worker[] = [];
   private readonly start = () => this.startParts();
 
@@ -44,12 +52,25 @@ export class Background {
   }
 
   private startParts(): void {
-    const { prefix, store, schedules, jobs, outbox, metrics, logger, webhookSecret } = this.options;
+    const { prefix, store, schedules, jobs, outbox, metrics, logger, webhookSecret, webhookTargets } =
+      this.options;
     const connection = this.connection;
     this.notifier = new Notifier({ connection, prefix, store, jobs, outbox, metrics, logger });
+    this.sweeper = startRetentionSweeper(this.options.queue as Queue, this.options.retention, {
+      onError: (error) => logger.debug({ err: error }, 'retention sweep failed'),
+    });
     this.workers.push(startScheduleRunner({ connection, prefix, schedules, jobs, logger }));
     if (webhookSecret) {
-      this.workers.push(startWebhookSender({ connection, prefix, secret: webhookSecret, metrics, logger }));
+      this.workers.push(
+        startWebhookSender({
+          connection,
+          prefix,
+          secret: webhookSecret,
+          targets: webhookTargets,
+          metrics,
+          logger,
+        }),
+      );
     }
   }
 
@@ -64,6 +85,7 @@ export class Background {
     const ms = this.options.closeTimeoutMs ?? 5_000;
     const notifier = this.notifier;
     await Promise.all([
+      this.sweeper?.stop(),
       ...this.workers.map((worker) =>
         settleWithin(
           ms,

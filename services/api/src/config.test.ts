@@ -24,7 +24,12 @@ describe('loadConfig', () => {
       downloadExpiresSeconds: 900,
       background: true,
       jobRecordTtlSeconds: 30 * 24 * 3600,
+      jobRetention: { completedSeconds: 7 * 24 * 3600, failedSeconds: 14 * 24 * 3600 },
       logLevel: 'info',
+      tenantBuckets: {},
+      webhookAllowPrivate: false,
+      rateLimit: { max: 1200, windowSeconds: 60 },
+      maxBodyBytes: 4 * 1024 * 1024,
     });
     expect(config.s3).toBeUndefined();
     expect(config.fileRoot).toBeUndefined();
@@ -95,5 +100,67 @@ describe('loadConfig', () => {
     expect(config.fileRoot).toBe('/data/ddinit');
     expect(config.port).toBe(8080);
     expect(loadConfig({ DDINIT_API_KEYS: KEYS, DDINIT_ALLOWED_BUCKETS: '*' }).allowedBuckets).toBe('*');
+  });
+
+  it('reads the rate limit, with off and 0 disabling it', () => {
+    const limit = (value: string) =>
+      loadConfig({ DDINIT_API_KEYS: KEYS, DDINIT_RATE_LIMIT: value }).rateLimit;
+    expect(limit('100')).toEqual({ max: 100, windowSeconds: 60 });
+    expect(limit('off')).toEqual({ max: 0, windowSeconds: 60 });
+    expect(limit('0')).toEqual({ max: 0, windowSeconds: 60 });
+    expect(
+      loadConfig({ DDINIT_API_KEYS: KEYS, DDINIT_RATE_LIMIT_WINDOW_S: '10' }).rateLimit?.windowSeconds,
+    ).toBe(10);
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_RATE_LIMIT: '-1' })).toContain(
+      'DDINIT_RATE_LIMIT: must be a whole number of requests, or off',
+    );
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_RATE_LIMIT_WINDOW_S: '0' })).toMatch(
+      /DDINIT_RATE_LIMIT_WINDOW_S: /,
+    );
+  });
+
+  it('reads per-tenant buckets and refuses ones outside DDINIT_ALLOWED_BUCKETS', () => {
+    const config = loadConfig({
+      DDINIT_API_KEYS: KEYS,
+      DDINIT_ALLOWED_BUCKETS: 'shared,acme-data,globex-data',
+      DDINIT_TENANT_BUCKETS: 'acme=acme-data|shared, globex=globex-data',
+    });
+    expect(config.tenantBuckets).toEqual({ acme: ['acme-data', 'shared'], globex: ['globex-data'] });
+    expect(
+      errorOf({
+        DDINIT_API_KEYS: KEYS,
+        DDINIT_ALLOWED_BUCKETS: 'shared',
+        DDINIT_TENANT_BUCKETS: 'acme=other',
+      }),
+    ).toContain('DDINIT_TENANT_BUCKETS: tenant "acme" names "other", not in DDINIT_ALLOWED_BUCKETS');
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_TENANT_BUCKETS: 'acme' })).toContain(
+      'DDINIT_TENANT_BUCKETS: entry 1 must be tenant=bucket|bucket',
+    );
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_TENANT_BUCKETS: 'a=b1x|Bad_Bucket' })).toContain(
+      '"Bad_Bucket" is not an S3 bucket name',
+    );
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_TENANT_BUCKETS: 'a=abc,a=def' })).toContain(
+      'tenant "a" is listed twice',
+    );
+    // Any bucket is allowed server-wide: a tenant list narrows it.
+    expect(
+      loadConfig({ DDINIT_API_KEYS: KEYS, DDINIT_ALLOWED_BUCKETS: '*', DDINIT_TENANT_BUCKETS: 'a=abc' })
+        .tenantBuckets,
+    ).toEqual({ a: ['abc'] });
+  });
+
+  it('reads the body limit and the private-webhook switch strictly', () => {
+    const config = loadConfig({
+      DDINIT_API_KEYS: KEYS,
+      DDINIT_MAX_BODY_BYTES: '1048576',
+      DDINIT_WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
+    expect([config.maxBodyBytes, config.webhookAllowPrivate]).toEqual([1_048_576, true]);
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_MAX_BODY_BYTES: '10' })).toMatch(
+      /DDINIT_MAX_BODY_BYTES: /,
+    );
+    expect(errorOf({ DDINIT_API_KEYS: KEYS, DDINIT_WEBHOOK_ALLOW_PRIVATE: 'yes' })).toMatch(
+      /DDINIT_WEBHOOK_ALLOW_PRIVATE: /,
+    );
   });
 });

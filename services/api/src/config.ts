@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
+import type { JobRetention } from '@ddinit/queue';
 import { z } from 'zod';
 
 /** Only `true`/`1` and `false`/`0`: `z.coerce.boolean()` would read "false" as true. */
 const BoolEnv = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const TENANT = /^[A-Za-z0-9_.-]{1,64}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** One API key of `DDINIT_API_KEYS`. The key itself is dropped at parse time; only its hash is kept. */
 export interface ApiKeyEntry {
@@ -54,12 +56,53 @@ const AllowedBuckets = z.string().transform((value, ctx): string[] | '*' => {
     .map((bucket) => bucket.trim())
     .filter((bucket) => bucket !== '');
   for (const bucket of buckets) {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    if (!BUCKET.test(bucket)) {
       ctx.addIssue({ code: 'custom', message: `"${bucket}" is not an S3 bucket name` });
     }
   }
   return buckets;
 });
+
+/**
+ * `tenant=bucket|bucket,tenant=bucket`: the named tenants may use only their buckets; others use
+ * `DDINIT_ALLOWED_BUCKETS`.
+ */
+const TenantBuckets = z.string().transform((value, ctx): Record<string, string[]> => {
+  const byTenant: Record<string, string[]> = {};
+  for (const [index, item] of value.split(',').entries()) {
+    const entry = item.trim();
+    if (entry === '') continue;
+    const equals = entry.indexOf('=');
+    const tenant = entry.slice(0, equals).trim();
+    const buckets = entry
+      .slice(equals + 1)
+      .split('|')
+      .map((bucket) => bucket.trim())
+      .filter((bucket) => bucket !== '');
+    if (equals < 1 || !TENANT.test(tenant) || buckets.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${index + 1} must be tenant=bucket|bucket with a tenant of [A-Za-z0-9_.-]`,
+      });
+      continue;
+    }
+    if (Object.hasOwn(byTenant, tenant)) {
+      ctx.addIssue({ code: 'custom', message: `tenant "${tenant}" is listed twice` });
+    }
+    for (const bucket of buckets) {
+      if (!BUCKET.test(bucket))
+        ctx.addIssue({ code: 'custom', message: `"${bucket}" is not an S3 bucket name` });
+    }
+    byTenant[tenant] = buckets;
+  }
+  return byTenant;
+});
+
+/** A request count per window, or `0`/`off` for no limit. */
+const RateLimit = z
+  .string()
+  .regex(/^(off|\d{1,9})$/, 'must be a whole number of requests, or off')
+  .transform((value) => (value === 'off' ? 0 : Number(value)));
 
 const WebhookSecret = z
   .string()
@@ -86,6 +129,8 @@ export const ApiEnv = z
     DDINIT_API_KEYS: ApiKeys,
     /** Buckets s3:// URIs of job specs may use: a comma list, or `*`. @defaultValue '' (none) */
     DDINIT_ALLOWED_BUCKETS: AllowedBuckets.default([]),
+    /** Per-tenant bucket lists, `tenant=bucket|bucket,…`; each must lie within DDINIT_ALLOWED_BUCKETS. */
+    DDINIT_TENANT_BUCKETS: TenantBuckets.default({}),
     /** file:// URIs are accepted only when set, and only under this absolute directory. */
     DDINIT_FILE_ROOT: z
       .string()
@@ -111,12 +156,45 @@ export const ApiEnv = z
     /** Standard Webhooks secret `whsec_<base64>`; jobs with `callback.url` are refused without it. */
     DDINIT_WEBHOOK_SECRET: WebhookSecret.optional(),
     /**
+     * Let callback URLs use http:// and reach loopback, private and link-local addresses. For
+     * development only: it lets a job make this server post to internal services. @defaultValue false
+     */
+    DDINIT_WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
+    /** Requests per window per tenant (per client IP without a valid key); `0` or `off` disables. @defaultValue 1200 */
+    DDINIT_RATE_LIMIT: RateLimit.default(1_200),
+    /** Length of the rate-limit window in seconds. @defaultValue 60 */
+    DDINIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** Largest request body in bytes; a batch of 500 specs is about 1 MiB of JSON. @defaultValue 4 MiB */
+    DDINIT_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    /**
      * Run the schedule fan-out worker, the completion notifier and the webhook sender in this process.
      * Turn off on replicas that should only serve HTTP. @defaultValue true
      */
     DDINIT_BACKGROUND: BoolEnv.default(true),
     /** Days a job record (and its Idempotency-Key) is kept. @defaultValue 30 */
     DDINIT_JOB_RECORD_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /**
+     * Seconds BullMQ keeps a succeeded job; views outlive it through the job record. Keep it well above
+     * a few seconds, so the completion notifier reads the job before it goes. @defaultValue 604800 (7 days)
+     */
+    DDINIT_COMPLETED_RETENTION_S: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650 * 24 * 3600)
+      .default(604_800),
+    /** Seconds BullMQ keeps a job that failed for good. @defaultValue 1209600 (14 days) */
+    DDINIT_FAILED_RETENTION_S: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650 * 24 * 3600)
+      .default(1_209_600),
     /** @defaultValue 'info' */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -127,6 +205,18 @@ export const ApiEnv = z
         path: [env.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'],
         message: 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither',
       });
+    }
+    const allowed = env.DDINIT_ALLOWED_BUCKETS;
+    if (allowed === '*') return;
+    for (const [tenant, buckets] of Object.entries(env.DDINIT_TENANT_BUCKETS)) {
+      const outside = buckets.filter((bucket) => !allowed.includes(bucket));
+      if (outside.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['DDINIT_TENANT_BUCKETS'],
+          message: `tenant "${tenant}" names ${outside.map((b) => `"${b}"`).join(', ')}, not in DDINIT_ALLOWED_BUCKETS (the workers' list)`,
+        });
+      }
     }
   });
 
@@ -151,6 +241,11 @@ export interface ApiConfig {
   apiKeys: ApiKeyEntry[];
   /** `DDINIT_ALLOWED_BUCKETS`. @defaultValue [] (no s3:// URI is accepted) */
   allowedBuckets: string[] | '*';
+  /**
+   * `DDINIT_TENANT_BUCKETS`: tenants listed here may use only their own buckets; others use
+   * `allowedBuckets`. @defaultValue {} (every tenant uses `allowedBuckets`)
+   */
+  tenantBuckets?: Record<string, string[]>;
   /** `DDINIT_FILE_ROOT`; unset refuses every file:// URI. */
   fileRoot?: string;
   /** `S3_*` and `AWS_*`; present when any bucket is allowed, since only then can a job name s3://. */
@@ -159,10 +254,25 @@ export interface ApiConfig {
   downloadExpiresSeconds: number;
   /** `DDINIT_WEBHOOK_SECRET`; unset refuses jobs with `callback.url`. */
   webhookSecret?: string;
+  /**
+   * `DDINIT_WEBHOOK_ALLOW_PRIVATE`: http:// callbacks and non-public addresses allowed. Development only.
+   * @defaultValue false
+   */
+  webhookAllowPrivate?: boolean;
+  /**
+   * `DDINIT_RATE_LIMIT` requests per `DDINIT_RATE_LIMIT_WINDOW_S` per tenant. Absent or `max: 0`
+   * means no limit (a config built in code, as the benchmarks do, has none).
+   * @defaultValue { max: 1200, windowSeconds: 60 } from the environment
+   */
+  rateLimit?: { max: number; windowSeconds: number };
+  /** `DDINIT_MAX_BODY_BYTES`. @defaultValue 4_194_304 */
+  maxBodyBytes?: number;
   /** `DDINIT_BACKGROUND`. @defaultValue true */
   background: boolean;
   /** `DDINIT_JOB_RECORD_TTL_DAYS` in seconds. @defaultValue 2_592_000 */
   jobRecordTtlSeconds: number;
+  /** `DDINIT_COMPLETED_RETENTION_S`, `DDINIT_FAILED_RETENTION_S`. @defaultValue DEFAULT_JOB_RETENTION */
+  jobRetention?: JobRetention;
   /** `LOG_LEVEL`. @defaultValue 'info' */
   logLevel: string;
 }
@@ -193,6 +303,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefix: e.DDINIT_QUEUE_PREFIX,
     apiKeys: e.DDINIT_API_KEYS,
     allowedBuckets: e.DDINIT_ALLOWED_BUCKETS,
+    tenantBuckets: e.DDINIT_TENANT_BUCKETS,
     ...(e.DDINIT_FILE_ROOT ? { fileRoot: e.DDINIT_FILE_ROOT } : {}),
     ...(anyBucket
       ? {
@@ -210,8 +321,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : {}),
     downloadExpiresSeconds: e.DDINIT_DOWNLOAD_EXPIRES_S,
     ...(e.DDINIT_WEBHOOK_SECRET ? { webhookSecret: e.DDINIT_WEBHOOK_SECRET } : {}),
+    webhookAllowPrivate: e.DDINIT_WEBHOOK_ALLOW_PRIVATE,
+    rateLimit: { max: e.DDINIT_RATE_LIMIT, windowSeconds: e.DDINIT_RATE_LIMIT_WINDOW_S },
+    maxBodyBytes: e.DDINIT_MAX_BODY_BYTES,
     background: e.DDINIT_BACKGROUND,
     jobRecordTtlSeconds: e.DDINIT_JOB_RECORD_TTL_DAYS * 24 * 3600,
+    jobRetention: {
+      completedSeconds: e.DDINIT_COMPLETED_RETENTION_S,
+      failedSeconds: e.DDINIT_FAILED_RETENTION_S,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, S3Store } from '@ddinit/storage/s3';
 import S3rver from 's3rver';
 import {
   type FakeWorker,
@@ -37,24 +37,10 @@ beforeAll(async () => {
   });
   const { port } = await s3.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  await client.send(
-    new PutObjectCommand({ Bucket: 'outputs', Key: 'run-9/model.json', Body: '{"format":"layers-model"}' }),
-  );
-  await client.send(
-    new PutObjectCommand({
-      Bucket: 'outputs',
-      Key: 'run-9/group1-shard1of1.bin',
-      Body: Buffer.from([1, 2, 3, 4]),
-    }),
-  );
+  const client = createS3Client({ endpoint, forcePathStyle: true, credentials });
+  const outputs = new S3Store({ client, bucket: 'outputs' });
+  await outputs.put('run-9/model.json', new TextEncoder().encode('{"format":"layers-model"}'));
+  await outputs.put('run-9/group1-shard1of1.bin', new Uint8Array([1, 2, 3, 4]));
   client.destroy();
   api = await startTestApi('download', {
     s3: { endpoint, region: 'us-east-1', forcePathStyle: true, credentials },

@@ -16,7 +16,7 @@ import {
   snapshotOf,
   toJobResource,
 } from '@ddinit/queue';
-import type { Queue, QueueEventsProducer } from 'bullmq';
+import type { JobsOptions, Queue, QueueEventsProducer } from 'bullmq';
 import { canonicalJson, derivedId, newId, sha256Hex } from './ids.js';
 import { problem, validationProblem } from './problems.js';
 import type { WebhookOutbox } from './webhooks.js';
@@ -28,6 +28,8 @@ export interface CreateOptions {
   id?: string;
   batchId?: string;
   scheduleId?: string;
+  /** The failed or cancelled job this one retries. */
+  retryOf?: string;
 }
 
 export interface CreateOutcome {
@@ -55,6 +57,8 @@ export class JobService {
     private readonly events: QueueEventsProducer,
     private readonly store: JobStore,
     private readonly outbox: WebhookOutbox,
+    /** Attempts, backoff and retention of each job added. @defaultValue DEFAULT_JOB_OPTIONS */
+    private readonly jobOptions: JobsOptions = DEFAULT_JOB_OPTIONS,
   ) {}
 
   async create(tenant: string, spec: JobSpec, options: CreateOptions = {}): Promise<CreateOutcome> {
@@ -70,6 +74,7 @@ export class JobService {
       ...(requestHash ? { requestHash } : {}),
       ...(options.batchId ? { batchId: options.batchId } : {}),
       ...(options.scheduleId ? { scheduleId: options.scheduleId } : {}),
+      ...(options.retryOf ? { retryOf: options.retryOf } : {}),
     };
     const result = await this.store.create(fresh);
     if (!result.created && result.requestHash !== requestHash) {
@@ -108,7 +113,7 @@ export class JobService {
           ...(record.scheduleId ? { scheduleId: record.scheduleId } : {}),
           ...(record.batchId ? { batchId: record.batchId } : {}),
         },
-        opts: { ...DEFAULT_JOB_OPTIONS, jobId: record.id, priority: record.spec.priority },
+        opts: { ...this.jobOptions, jobId: record.id, priority: record.spec.priority },
       })),
     );
     const at = new Date().toISOString();
@@ -128,12 +133,15 @@ export class JobService {
    */
   async viewOf(record: JobRecord): Promise<JobResource> {
     if (record.cancelledAt || record.outcome) return toJobResource(record, undefined);
-    // State first, then the job: a final state never changes, so a job read after it shows the
-    // return value or failure reason. Read the other way round, a job finishing in between would
-    // show a final state with the fields of a running job.
-    const state = await this.queue.getJobState(record.id);
-    const job = state === 'unknown' ? undefined : await this.queue.getJob(record.id);
-    if (!job) return toJobResource(record, undefined);
+    // Both reads in one round trip. A job that finished between them shows a final state with the
+    // fields of a running job; a final state never changes, so reading the job once more mends that.
+    const [state, read] = await Promise.all([
+      this.queue.getJobState(record.id),
+      this.queue.getJob(record.id),
+    ]);
+    const finishedMeanwhile = (state === 'completed' || state === 'failed') && !read?.finishedOn;
+    const job = finishedMeanwhile ? await this.queue.getJob(record.id) : read;
+    if (!job || state === 'unknown') return toJobResource(record, undefined);
     const snapshot = snapshotOf(job, state);
     const outcome = outcomeOf(snapshot);
     if (outcome) await this.store.recordOutcome(record.id, outcome);
@@ -225,6 +233,29 @@ export class JobService {
     await this.store.requestCancel(id, now);
     await this.events.publishEvent({ eventName: 'cancel-requested', jobId: id });
     return { view: { ...view, cancelRequestedAt: record.cancelRequestedAt ?? now }, accepted: true };
+  }
+
+  /**
+   * A new job with the spec of a failed or cancelled one, linked by `retryOf`. Its id derives from
+   * the retried job's, so a repeated request (a double click, a client retry) answers the job the
+   * first one created instead of queueing the work twice; to try again after it failed, retry it.
+   * `checkSpec` throws if the spec is no longer allowed (the policy may have changed since).
+   */
+  async retry(
+    tenant: string,
+    id: string,
+    checkSpec: (spec: JobSpec) => Promise<void> = async () => undefined,
+  ): Promise<CreateOutcome> {
+    const record = await this.own(tenant, id);
+    const view = await this.viewOf(record);
+    if (view.status !== 'failed' && view.status !== 'cancelled') {
+      throw problem(
+        'job_not_retriable',
+        `job ${id} is ${view.status}; only a failed or cancelled job can be retried`,
+      );
+    }
+    await checkSpec(record.spec);
+    return this.create(tenant, record.spec, { id: derivedId('j', tenant, 'retry', id), retryOf: id });
   }
 
   async logs(tenant: string, id: string, limit: number): Promise<{ lines: string[]; count: number }> {

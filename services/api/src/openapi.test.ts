@@ -12,7 +12,7 @@ describe('openapi.json', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     const create = document.paths['/v1/jobs'].post;
-    expect(Object.keys(create.responses).sort()).toEqual(['200', '202', '400', '401', '422', '503']);
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '202', '400', '401', '422', '429', '503']);
     expect(create.responses['400'].content['application/problem+json'].schema).toEqual({
       $ref: '#/components/schemas/Problem',
     });

@@ -17,9 +17,11 @@ export const PROBLEMS = {
   batch_not_found: { status: 404, title: 'Batch not found' },
   job_final: { status: 409, title: 'The job has already finished' },
   job_not_succeeded: { status: 409, title: 'The job has not succeeded' },
+  job_not_retriable: { status: 409, title: 'Only a failed or cancelled job can be retried' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   redis_unavailable: { status: 503, title: 'The job store is unavailable' },
   storage_unavailable: { status: 503, title: 'Object storage is unavailable' },
@@ -69,12 +71,13 @@ export function redisUnavailable(): ProblemError {
 
 /**
  * Errors ioredis raises when Redis is away: with `enableOfflineQueue: false` commands fail at once
- * instead of waiting, and these are the messages they fail with.
+ * instead of waiting, and these are the messages they fail with; one that Redis stopped answering
+ * fails after the producer's `commandTimeout`.
  */
 export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request/i.test(
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request|Command timed out/i.test(
     error.message,
   );
 }
@@ -158,10 +161,22 @@ export function problemBody(error: ProblemError, instance: string): Problem {
  */
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: ProblemError): FastifyReply {
   for (const [name, value] of Object.entries(error.options.headers ?? {})) reply.header(name, value);
+  // Every 503 says when to come back, so clients back off instead of hammering a recovering server.
+  if (error.status === 503 && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  }
   return reply
     .code(error.status)
     .type('application/problem+json; charset=utf-8')
     .send(JSON.stringify(problemBody(error, request.url.split('?')[0] ?? request.url)));
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a path with broken percent
+ * encoding) would otherwise get fastify's plain JSON instead of a problem.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(reply, request, toProblem(error));
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {

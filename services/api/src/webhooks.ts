@@ -5,12 +5,15 @@
  * retries with backoff survive restarts and run on whichever instance is up.
  */
 import { createHmac } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { JobResource, WebhookEvent, WebhookEventType } from '@ddinit/contracts';
 import { type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { derivedId } from './ids.js';
 import type { ApiMetrics } from './metrics.js';
+import { callbackUrlProblem, checkedLookup, WebhookTargetError, type WebhookTargetPolicy } from './ssrf.js';
 
 /** BullMQ queue of webhook deliveries. Changing it orphans deliveries already queued. */
 export const WEBHOOK_QUEUE = 'ddinit-webhooks';
@@ -77,10 +80,47 @@ export class WebhookOutbox {
   }
 }
 
+/**
+ * POSTs `body` to `url` and answers the status code. The socket connects only to addresses that pass
+ * `policy` (see ssrf.ts); redirects are not followed, since they would carry a signed body to a host
+ * the job did not name.
+ */
+export function postWebhook(
+  url: string,
+  headers: OutgoingHttpHeaders,
+  body: string,
+  options: { policy: WebhookTargetPolicy; timeoutMs: number },
+): Promise<number> {
+  const refused = callbackUrlProblem(url, options.policy);
+  if (refused) return Promise.reject(new WebhookTargetError(refused));
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        lookup: checkedLookup(options.policy),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      },
+      (response: IncomingMessage) => {
+        // The answer's body is not needed; draining it frees the socket.
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 export interface WebhookSenderOptions {
   connection: Redis;
   prefix: string;
   secret: string;
+  /** Which targets may be contacted; checked again at every attempt. */
+  targets: WebhookTargetPolicy;
   metrics: ApiMetrics;
   logger: FastifyBaseLogger;
   /** Per-attempt timeout in ms; a receiver should answer at once and work later. @defaultValue 10_000 */
@@ -89,18 +129,21 @@ export interface WebhookSenderOptions {
   concurrency?: number;
 }
 
-/** Posts deliveries. A non-2xx answer or a network error is retried; 410 Gone stops the retries. */
+/**
+ * Posts deliveries. A non-2xx answer or a network error is retried; 410 Gone stops the retries, and
+ * so does a target that is not allowed (it resolved to a non-public address since submission).
+ */
 export function startWebhookSender(options: WebhookSenderOptions): Worker<WebhookDelivery> {
   const worker = new Worker<WebhookDelivery>(
     WEBHOOK_QUEUE,
     async (job) => {
       const { url, webhookId, body } = job.data;
       const timestamp = Math.floor(Date.now() / 1000);
-      let response: Response;
+      let status: number;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
+        status = await postWebhook(
+          url,
+          {
             'content-type': 'application/json',
             'user-agent': 'ddinit-webhooks/0.1',
             'webhook-id': webhookId,
@@ -108,22 +151,23 @@ export function startWebhookSender(options: WebhookSenderOptions): Worker<Webhoo
             'webhook-signature': signWebhook(options.secret, webhookId, timestamp, body),
           },
           body,
-          // Redirects would carry a signed body to a host the job did not name.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-        });
+          { policy: options.targets, timeoutMs: options.timeoutMs ?? 10_000 },
+        );
       } catch (error) {
+        if (error instanceof WebhookTargetError) {
+          options.metrics.webhookDeliveries.inc({ outcome: 'refused' });
+          throw new UnrecoverableError(`target refused: ${error.message}`);
+        }
         options.metrics.webhookDeliveries.inc({ outcome: 'error' });
         throw error;
       }
-      await response.body?.cancel();
-      if (response.ok) {
+      if (status >= 200 && status < 300) {
         options.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
         return;
       }
-      options.metrics.webhookDeliveries.inc({ outcome: `http_${response.status}` });
-      if (response.status === 410) throw new UnrecoverableError(`receiver answered 410 Gone`);
-      throw new Error(`receiver answered HTTP ${response.status}`);
+      options.metrics.webhookDeliveries.inc({ outcome: `http_${status}` });
+      if (status === 410) throw new UnrecoverableError(`receiver answered 410 Gone`);
+      throw new Error(`receiver answered HTTP ${status}`);
     },
     { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 16 },
   );

@@ -7,6 +7,9 @@ import {
   InitMethod,
   InitOptions,
   type InitOptionsInput,
+  type Limits,
+  LimitsEnv,
+  limitsFromEnv,
   RandomFilters,
 } from '@ddinit/contracts';
 import { parseOptions } from '@ddinit/core';
@@ -238,13 +241,16 @@ export interface ResolvedInitOptions {
   preprocessing: Preprocessing;
   /** `undefined` leaves the choice to `$DDINIT_BACKEND`, else auto. */
   backend: BackendName | 'auto' | undefined;
+  /** Bounds on the model and the data, from `$DDINIT_MAX_*` as the worker reads them. */
+  limits: Limits;
 }
 
 /**
  * Maps the command line onto `InitOptions` and `Preprocessing` and validates both, so that a bad value
  * fails before any file is read or written.
  * @param backendGiven - whether `--backend` was on the command line (else the environment decides).
- * @throws DdinitError `options_invalid`, `preprocessing_invalid` or `backend_unknown`.
+ * @throws DdinitError `options_invalid` (also for a bad `$DDINIT_MAX_*`), `preprocessing_invalid` or
+ * `backend_unknown`.
  */
 export function resolveInitOptions(
   cli: InitCliOptions,
@@ -263,7 +269,21 @@ export function resolveInitOptions(
   }
   const backend = backendGiven ? cli.backend : undefined;
   if (backend === undefined) checkBackendEnv(env);
-  return { options, preprocessing: parsed.data, backend };
+  return { options, preprocessing: parsed.data, backend, limits: readLimitsEnv(env) };
+}
+
+/** The limits of `$DDINIT_MAX_*`, checked like the worker checks them. */
+function readLimitsEnv(env: NodeJS.ProcessEnv): Limits {
+  const parsed = LimitsEnv.safeParse(env);
+  if (parsed.success) return limitsFromEnv(parsed.data);
+  throw optionInvalid(
+    parsed.error.issues
+      .map((issue) => {
+        const name = String(issue.path[0]);
+        return `${name} (${JSON.stringify(env[name])}): ${issue.message}`;
+      })
+      .join('; '),
+  );
 }
 
 export function toInitOptions(cli: InitCliOptions): InitOptionsInput {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileStore } from '@ddinit/storage';
-import { attemptFolder, committedByJob } from './attempts.js';
+import { attemptFolder, committedByJob, removeAbandonedAttempts } from './attempts.js';
 
 let root: string;
 let store: FileStore;
@@ -51,5 +51,32 @@ describe('committedByJob', () => {
   it('is false for a model.json that is not JSON', async () => {
     await store.put('out/model.json', new TextEncoder().encode('{oops'));
     expect(await committedByJob(store, 'out/model.json', '42')).toBe(false);
+  });
+});
+
+describe('removeAbandonedAttempts', () => {
+  it("deletes the job's other attempt folders only, keeping the committed attempt and other jobs' files", async () => {
+    const bytes = new TextEncoder().encode('x');
+    const keys = [
+      'out/attempts/42-1/group1-shard1of1.bin',
+      'out/attempts/42-1/weights.safetensors',
+      'out/attempts/42-3/group1-shard1of1.bin',
+      'out/attempts/42-7-1/group1-shard1of1.bin',
+      'out/attempts/43-1/group1-shard1of1.bin',
+      'out/model.json',
+      'elsewhere/attempts/42-1/group1-shard1of1.bin',
+    ];
+    for (const key of keys) await store.put(key, bytes);
+    expect(await removeAbandonedAttempts(store, 'out/', '42', 3)).toEqual([
+      'out/attempts/42-1/group1-shard1of1.bin',
+      'out/attempts/42-1/weights.safetensors',
+    ]);
+    expect(await store.list('')).toEqual([
+      'elsewhere/attempts/42-1/group1-shard1of1.bin',
+      'out/attempts/42-3/group1-shard1of1.bin',
+      'out/attempts/42-7-1/group1-shard1of1.bin',
+      'out/attempts/43-1/group1-shard1of1.bin',
+      'out/model.json',
+    ]);
   });
 });

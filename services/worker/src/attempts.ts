@@ -33,6 +33,30 @@ export async function committedByJob(store: ObjectStore, key: string, jobId: str
   return paths.length > 0 && paths.every((path) => typeof path === 'string' && ours.test(path));
 }
 
+/**
+ * Deletes the attempt folders under `outputFolder` that earlier attempts of this job left (a killed
+ * worker's shards), once `attempt` has committed. Other jobs' folders are never touched. A failure
+ * here leaves only unreferenced files, so it does not fail the committed job.
+ */
+export async function removeAbandonedAttempts(
+  store: ObjectStore,
+  outputFolder: string,
+  jobId: string,
+  attempt: number,
+): Promise<string[]> {
+  const ours = new RegExp(`^${escapeRegExp(outputFolder + attemptsOf(jobId))}(\\d+)/`);
+  try {
+    const abandoned = (await store.list(`${outputFolder}attempts`)).filter((key) => {
+      const match = ours.exec(key);
+      return match !== null && Number(match[1]) !== attempt;
+    });
+    await store.delete(abandoned);
+    return abandoned;
+  } catch {
+    return [];
+  }
+}
+
 function attemptsOf(jobId: string): string {
   return `attempts/${encodeURIComponent(jobId)}-`;
 }

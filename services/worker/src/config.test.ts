@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '@ddinit/contracts';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -10,6 +11,7 @@ describe('loadConfig', () => {
       jobTimeoutMs: 3_600_000,
       lockMs: 60_000,
       shutdownGraceMs: 25_000,
+      limits: DEFAULT_LIMITS,
     });
   });
 
@@ -48,7 +50,32 @@ describe('loadConfig', () => {
       lockMs: 3000,
       shutdownGraceMs: 5000,
       healthPort: 9464,
+      limits: DEFAULT_LIMITS,
     });
+  });
+
+  it('reads the limits, digits grouped or not, and names a bad one', () => {
+    const config = loadConfig({
+      DDINIT_MAX_MODEL_JSON_BYTES: '1048576',
+      DDINIT_MAX_WEIGHT_BYTES: '4_294_967_296',
+      DDINIT_MAX_PARAMETERS: '1000000',
+      DDINIT_MAX_SAMPLE_IMAGES: '512',
+      DDINIT_MAX_PIXELS_PER_IMAGE: '16000000',
+      DDINIT_MAX_LISTED_KEYS: '',
+    });
+    expect(config.limits).toEqual({
+      maxModelJsonBytes: 1_048_576,
+      maxWeightBytes: 4_294_967_296,
+      maxParameters: 1_000_000,
+      maxSampleImages: 512,
+      maxPixelsPerImage: 16_000_000,
+      maxListedKeys: DEFAULT_LIMITS.maxListedKeys,
+    });
+    expect(() => loadConfig({ DDINIT_MAX_PARAMETERS: '0', DDINIT_MAX_SAMPLE_IMAGES: 'many' })).toThrow(
+      'invalid worker configuration:\n' +
+        '  DDINIT_MAX_PARAMETERS ("0"): must be at least 1\n' +
+        '  DDINIT_MAX_SAMPLE_IMAGES ("many"): must be a number',
+    );
   });
 
   it('takes * for every bucket and empty variables as unset', () => {

@@ -3,6 +3,7 @@
  * stops the worker before it touches Redis, with a message that names every bad variable.
  */
 import path from 'node:path';
+import { type Limits, LimitsEnv, limitsFromEnv } from '@ddinit/contracts';
 import type { StorageConfig } from '@ddinit/storage';
 import { BACKEND_NAMES, type BackendName } from '@ddinit/tf';
 import { z } from 'zod';
@@ -17,7 +18,12 @@ export interface WorkerConfig {
    * @defaultValue `'bull'` (BullMQ's own default)
    */
   queuePrefix: string;
-  /** S3 client settings, allowed buckets (`DDINIT_ALLOWED_BUCKETS`), file root (`DDINIT_FILE_ROOT`). */
+  /**
+   * S3 client settings (`S3_ENDPOINT`, `S3_REGION`, `S3_FORCE_PATH_STYLE`, and `S3_MAX_ATTEMPTS` and
+   * `S3_RETRY_MODE`, tries per request and how they back off: the SDK's 3 and `standard` if unset;
+   * `S3_SOCKET_TIMEOUT_S`, the silence after which a request is given up and retried: 60 if unset),
+   * allowed buckets (`DDINIT_ALLOWED_BUCKETS`), file root (`DDINIT_FILE_ROOT`).
+   */
   storage: StorageConfig;
   /** `DDINIT_BACKEND`. @defaultValue `'auto'` */
   backend: BackendName | 'auto';
@@ -42,6 +48,8 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   /** Port of the health and metrics server (`WORKER_HEALTH_PORT`; 0 picks a free one). @defaultValue none */
   healthPort?: number;
+  /** Bounds on each job's model and data (`DDINIT_MAX_*`, see `LIMITS_ENV`). @defaultValue `DEFAULT_LIMITS` */
+  limits: Limits;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -64,6 +72,11 @@ const Env = z.object({
   S3_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
   S3_REGION: withDefault(z.string(), 'us-east-1'),
   S3_FORCE_PATH_STYLE: withDefault(z.stringbool({ error: 'must be true or false' }), 'false'),
+  // Unset: the SDK's defaults, 3 tries per request in `standard` mode.
+  S3_MAX_ATTEMPTS: optional(integer(1, 20)),
+  S3_RETRY_MODE: optional(z.enum(['standard', 'adaptive'])),
+  // Unset: storage's 60 s.
+  S3_SOCKET_TIMEOUT_S: optional(integer(1, 3600)),
   AWS_ACCESS_KEY_ID: optional(z.string()),
   AWS_SECRET_ACCESS_KEY: optional(z.string()),
   DDINIT_ALLOWED_BUCKETS: withDefault(
@@ -89,6 +102,7 @@ const Env = z.object({
   DDINIT_LOCK_MS: withDefault(integer(1000), 60_000),
   DDINIT_SHUTDOWN_GRACE_S: withDefault(integer(0), 25),
   WORKER_HEALTH_PORT: optional(integer(0, 65_535)),
+  ...LimitsEnv.shape,
 });
 
 /** The access key pair: one without the other would silently fall back to the SDK's default chain. */
@@ -120,6 +134,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         region: e.S3_REGION,
         forcePathStyle: e.S3_FORCE_PATH_STYLE,
         ...(e.S3_ENDPOINT !== undefined && { endpoint: e.S3_ENDPOINT }),
+        ...(e.S3_MAX_ATTEMPTS !== undefined && { maxAttempts: e.S3_MAX_ATTEMPTS }),
+        ...(e.S3_RETRY_MODE !== undefined && { retryMode: e.S3_RETRY_MODE }),
+        ...(e.S3_SOCKET_TIMEOUT_S !== undefined && { socketTimeoutMs: e.S3_SOCKET_TIMEOUT_S * 1000 }),
         ...(e.AWS_ACCESS_KEY_ID !== undefined &&
           e.AWS_SECRET_ACCESS_KEY !== undefined && {
             credentials: { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY },
@@ -133,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     lockMs: e.DDINIT_LOCK_MS,
     shutdownGraceMs: e.DDINIT_SHUTDOWN_GRACE_S * 1000,
     ...(e.WORKER_HEALTH_PORT !== undefined && { healthPort: e.WORKER_HEALTH_PORT }),
+    limits: limitsFromEnv(e),
   };
 }
 

@@ -4,7 +4,7 @@
  * down gracefully; the child does the TensorFlow work.
  */
 import { fileURLToPath } from 'node:url';
-import { INIT_QUEUE, redisConnection } from '@ddinit/queue';
+import { INIT_JOB_ATTEMPTS, INIT_QUEUE, redisConnection } from '@ddinit/queue';
 import { Worker } from 'bullmq';
 import { listenForCancels } from './cancel-listener.js';
 import type { WorkerConfig } from './config.js';
@@ -38,8 +38,9 @@ export interface WorkerHandle {
   /** The health server's port, when `config.healthPort` is set. */
   healthPort?: number;
   /**
-   * Stops taking jobs, waits up to `shutdownGraceMs` for the running one, then aborts it (it is retried
-   * elsewhere) and closes every connection. Safe to call more than once.
+   * Stops taking jobs, waits up to `shutdownGraceMs` for the running one, then aborts it and hands it
+   * back to the queue (another worker runs it; no attempt is spent) and closes every connection. Safe to
+   * call more than once.
    */
   close(): Promise<void>;
 }
@@ -60,6 +61,9 @@ export async function startWorker(
     concurrency: 1,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs ?? Math.min(config.lockMs, 30_000),
+    // A job whose worker died is run again as often as a job that failed would be; BullMQ's default
+    // fails it for good at its second stall, attempts left or not.
+    maxStalledCount: INIT_JOB_ATTEMPTS - 1,
     // Child processes, never worker threads: tfjs-node cannot load in a second thread (research §1.5).
     useWorkerThreads: false,
     // Started below, once the cancel listener and signal handlers are in place.
@@ -73,6 +77,7 @@ export async function startWorker(
           jobTimeoutMs: config.jobTimeoutMs,
           redisUrl: config.redisUrl,
           queuePrefix: config.queuePrefix,
+          limits: config.limits,
         }),
       },
     },
@@ -115,10 +120,18 @@ export async function startWorker(
     closing ??= (async () => {
       stats.running = false;
       log('info', 'worker closing');
-      await closeWithin(worker, config.shutdownGraceMs, log);
-      await events.close();
-      await health?.close();
-      await Promise.all([connection.quit(), eventsConnection.quit()]);
+      if (await closeWithin(worker, config.shutdownGraceMs, log)) {
+        await events.close();
+        await health?.close();
+        await Promise.all([connection.quit(), eventsConnection.quit()]);
+      } else {
+        // Waiting longer would outlast the platform's kill timeout. A job still marked active is
+        // retried once its lock expires.
+        await health?.close();
+        await settlesWithin(Promise.all([events.disconnect(), worker.disconnect()]), 1_000);
+        connection.disconnect();
+        eventsConnection.disconnect();
+      }
       removeSignalHandlers();
       log('info', 'worker closed');
     })();
@@ -147,19 +160,45 @@ export async function startWorker(
 }
 
 /**
- * `worker.close()` waits for the running job without limit; past the grace period the job is aborted
- * as a shutdown, which fails this attempt with a retryable error, and the close then completes.
+ * After the running job was aborted, the most the close may still take. The abort stops the engine
+ * between layers and the job is handed back in a round trip; a close that takes longer is waiting on
+ * a Redis that does not answer.
  */
-async function closeWithin(worker: Worker, graceMs: number, log: Log): Promise<void> {
-  const closed = worker.close();
+const CLOSE_AFTER_ABORT_MS = 5_000;
+
+/** Whether `work` settles within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const graceOver = new Promise<'grace over'>((resolve) => {
-    timer = setTimeout(() => resolve('grace over'), graceMs);
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
-  if ((await Promise.race([closed, graceOver])) === 'grace over') {
-    log('warn', 'shutdown grace period over: aborting the running job, to be retried elsewhere');
-    worker.cancelAllJobs(SHUTDOWN_REASON);
-  }
+  // A close that failed has settled too: there is nothing left to wait for.
+  const settled = await Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    timeout,
+  ]);
   clearTimeout(timer);
-  await closed;
+  return settled;
+}
+
+/**
+ * `worker.close()` waits for the running job without limit; past the grace period the job is aborted
+ * as a shutdown, which the processor answers by moving the job back to the queue, and the close then
+ * completes. BullMQ's close also waits for Redis without limit: false when it did not complete
+ * CLOSE_AFTER_ABORT_MS after the grace period.
+ */
+async function closeWithin(worker: Worker, graceMs: number, log: Log): Promise<boolean> {
+  const closed = worker.close();
+  if (await settlesWithin(closed, graceMs)) return true;
+  log('warn', 'shutdown grace period over: aborting the running job and handing it back to the queue');
+  worker.cancelAllJobs(SHUTDOWN_REASON);
+  if (await settlesWithin(closed, CLOSE_AFTER_ABORT_MS)) return true;
+  log(
+    'warn',
+    'the worker did not close in time (Redis not answering, or a job that does not stop): disconnecting',
+  );
+  return false;
 }

@@ -3,14 +3,20 @@
  * progress, cancellation and the timeout. Expected failures (bad input, cancel, timeout) leave as
  * UnrecoverableError so BullMQ does not retry them; anything else propagates and is retried.
  */
-import { isDdinitError, type JobProgress, type JobResult } from '@ddinit/contracts';
+import { isDdinitError, type JobProgress, type JobResult, type Limits } from '@ddinit/contracts';
 import { runInitJob } from '@ddinit/pipeline';
 import { InitJobData } from '@ddinit/queue';
-import { asFolder, MODEL_JSON, openStorage, type StorageConfig } from '@ddinit/storage';
+import {
+  asFolder,
+  isTransientStorageError,
+  MODEL_JSON,
+  openStorage,
+  type StorageConfig,
+} from '@ddinit/storage';
 import { type BackendName, selectBackend } from '@ddinit/tf';
 import { UnrecoverableError } from 'bullmq';
-import { attemptFolder, committedByJob } from './attempts.js';
-import { jobCancelled, jobDataInvalid } from './errors.js';
+import { attemptFolder, committedByJob, removeAbandonedAttempts } from './attempts.js';
+import { jobCancelled, jobDataInvalid, jobTimeout } from './errors.js';
 import { jobAbort } from './job-abort.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -31,6 +37,8 @@ export interface ProcessorConfig {
   /** Where the API records cancel requests (its JobStore), so a job cancelled while not running never starts. */
   redisUrl: string;
   queuePrefix: string;
+  /** Bounds on the job's model and data; absent ones keep `DEFAULT_LIMITS`. */
+  limits?: Partial<Limits>;
 }
 
 export interface ProcessInitJobOptions {
@@ -42,6 +50,8 @@ export interface ProcessInitJobOptions {
   abandonAfterMs?: number;
   /** Called when the job is failed without the engine having stopped; its work may still be running. */
   onAbandon?: () => void;
+  /** Called when the job fails for running past its time limit, once its failure is on its way. */
+  onTimeout?: () => void;
   /**
    * Whether a cancel was requested while no worker ran the job (queued, or between attempts): the
    * cancel event only reaches running jobs.
@@ -73,7 +83,9 @@ export async function processInitJob(
   } catch (error) {
     progress.stop();
     // Once aborted, the abort is the story: the engine's own error is only its echo.
-    throw forBullmq(abort.signal.aborted ? abort.signal.reason : error);
+    const reason = abort.signal.aborted ? abort.signal.reason : error;
+    if (isDdinitError(reason) && reason.code === jobTimeout.code) options.onTimeout?.();
+    throw forBullmq(reason);
   } finally {
     abort.dispose();
   }
@@ -93,7 +105,8 @@ async function runJob(
   const model = openStorage(spec.model.uri, config.storage);
   const data = openStorage(spec.dataset.uri, config.storage);
   const output = openStorage(spec.output.uri, config.storage);
-  const modelJsonKey = asFolder(output.key) + MODEL_JSON;
+  const outputFolder = asFolder(output.key);
+  const modelJsonKey = outputFolder + MODEL_JSON;
 
   const backend = await selectBackend(config.backend);
   const { report, files } = await runInitJob({
@@ -106,10 +119,12 @@ async function runJob(
       shardFolder: attemptFolder(job.id, job.attemptsStarted),
     },
     options: { ...spec.init, sample: spec.dataset.sample, heldOut: spec.dataset.heldOut },
+    limits: config.limits,
     backend,
     signal,
     onProgress: (value) => progress.report(value),
   });
+  await removeAbandonedAttempts(output.store, outputFolder, job.id, job.attemptsStarted);
   return {
     checkpoint: output.store.uri(modelJsonKey),
     files: files.map(({ uri, bytes, sha256 }) => ({ uri, bytes, sha256 })),
@@ -141,8 +156,13 @@ function settleOrAbandon<T>(
   });
 }
 
-/** DdinitErrors (the job's own fault, or a cancel or timeout) must not be retried. */
+/**
+ * DdinitErrors (the job's own fault, or a cancel or timeout) must not be retried. Transient storage
+ * errors are, and carry their code in the reason, so a job whose last try fails too reads
+ * `storage_unavailable: …` rather than an anonymous failure.
+ */
 function forBullmq(error: unknown): Error {
   if (isDdinitError(error)) return new UnrecoverableError(`${error.code}: ${error.message}`);
+  if (isTransientStorageError(error)) return new Error(`${error.code}: ${error.message}`);
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -5,7 +5,8 @@
  */
 import type { JobResult } from '@ddinit/contracts';
 import { JobStore, redisConnection } from '@ddinit/queue';
-import type { SandboxedJob } from 'bullmq';
+import { type SandboxedJob, WaitingError } from 'bullmq';
+import { SHUTDOWN_REASON } from './job-abort.js';
 import { processInitJob } from './process-init-job.js';
 import { readProcessorConfig } from './processor-config.js';
 
@@ -21,15 +22,29 @@ const cancelRequested = (jobId: string) => {
 // model.json after the job's retry has committed its own. The IPC channel closes with the parent.
 process.once('disconnect', () => process.exit(1));
 
-export default function processor(
+export default async function processor(
   job: SandboxedJob<unknown, JobResult>,
-  _token: string | undefined,
+  token: string | undefined,
   signal?: AbortSignal,
 ): Promise<JobResult> {
-  return processInitJob(job, signal, config, {
-    isCancelRequested: cancelRequested,
-    // The engine did not stop: exit once BullMQ has sent the failure, so the stuck work cannot go on
-    // writing, nor hold this child for the next job.
-    onAbandon: () => setTimeout(() => process.exit(1), 1000),
-  });
+  try {
+    return await processInitJob(job, signal, config, {
+      isCancelRequested: cancelRequested,
+      // The engine did not stop: exit once BullMQ has sent the failure, so the stuck work cannot go on
+      // writing, nor hold this child for the next job.
+      onAbandon: () => setTimeout(() => process.exit(1), 1000),
+      // A job that ran out of time may have left a call hanging: this child leaves with it, right
+      // after the failure is sent (the IPC channel delivers it before the disconnect).
+      onTimeout: () => setImmediate(() => process.disconnect()),
+    });
+  } catch (error) {
+    // A shutdown is no fault of the job: hand it back to the front of the queue (lock released, no
+    // attempt spent), so rolling restarts can never use up its retries. WaitingError tells BullMQ
+    // the job has been moved already.
+    if (signal?.reason === SHUTDOWN_REASON && token !== undefined) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    throw error;
+  }
 }

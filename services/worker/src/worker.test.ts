@@ -31,6 +31,8 @@ const BOUND = 60_000;
  * cancel, a SIGTERM or the timeout arrives, however slow the progress events are to come through.
  */
 const LONG_INIT = { batchSize: 8, between: 'iterative', iterations: 30, tolerance: 1e-6 } as const;
+/** Long enough to be running when the SIGTERM comes, short enough for a second worker to finish. */
+const HANDED_BACK_INIT = { batchSize: 8, between: 'iterative', iterations: 6, tolerance: 1e-6 } as const;
 
 let fx: Fixtures;
 beforeAll(async () => {
@@ -283,22 +285,67 @@ describe('worker processes', () => {
   }, 90_000);
 
   it(
-    'on SIGTERM past the grace period, aborts the running job so that it is retried',
+    'on SIGTERM within the grace period, finishes the running job before it exits',
     async () => {
-      const worker = spawnOne({ DDINIT_SHUTDOWN_GRACE_S: '0' });
-      const job = await addJob(fx.queue, specFor('shutdown', { init: LONG_INIT }));
+      const worker = spawnOne({ DDINIT_SHUTDOWN_GRACE_S: '60' });
+      const job = await addJob(fx.queue, specFor('graceful'));
       const progress = recordProgress(fx.events, job.id!);
       await waitFor('the worker to run the job', () => progress.updates.length > 0);
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toEqual({ code: 0, signal: null });
       progress.stop();
 
+      // Finished, not merely left running: the exit came after the completion.
+      const done = (await fx.queue.getJob(job.id!))!;
+      expect({ state: await done.getState(), log: worker.log() }).toMatchObject({ state: 'completed' });
+      expect(done.attemptsStarted).toBe(1);
+      expect(await fx.queue.getActiveCount()).toBe(0);
+      const log = worker.log();
+      expect(log.indexOf('"worker closing"')).toBeGreaterThan(-1);
+      expect(log.indexOf('"job completed"')).toBeGreaterThan(log.indexOf('"worker closing"'));
+      expect(await fx.store.stat('out/graceful/model.json')).toBeDefined();
+    },
+    BOUND,
+  );
+
+  it(
+    'on SIGTERM past the grace period, hands the running job back, and another worker completes it once',
+    async () => {
+      const first = spawnOne({ DDINIT_SHUTDOWN_GRACE_S: '0' });
+      const job = await addJob(fx.queue, specFor('shutdown', { init: HANDED_BACK_INIT }));
+      const progress = recordProgress(fx.events, job.id!);
+      await waitFor('the worker to run the job', () => progress.updates.length > 0);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      expect(first.log()).toContain('handing it back to the queue');
+
+      // Back at the head of the line at once: lock released, no attempt spent, nothing failed.
       const after = (await fx.queue.getJob(job.id!))!;
-      // Failed this attempt only: back in line (after its backoff) for another worker.
-      expect(['delayed', 'waiting', 'wait']).toContain(await after.getState());
-      expect(after.attemptsMade).toBe(1);
-      expect(after.failedReason).toMatch(/shut down/);
-      await after.remove();
+      expect(await after.getState()).toBe('waiting');
+      expect(after.attemptsMade).toBe(0);
+      expect(after.attemptsStarted).toBe(1);
+      expect(after.failedReason).toBeUndefined();
+      const connection = new Redis(REDIS_URL);
+      const locked = await connection.exists(`${fx.prefix}:${INIT_QUEUE}:${job.id}:lock`);
+      await connection.quit();
+      expect(locked).toBe(0);
+      expect(await fx.store.list('out/shutdown')).toEqual([]);
+
+      const second = spawnOne();
+      const done = await finalState(fx.queue, job.id!, 50_000);
+      progress.stop();
+      expect({ state: await done.getState(), reason: done.failedReason, log: second.log() }).toMatchObject({
+        state: 'completed',
+      });
+      expect(done.attemptsStarted).toBe(2);
+      // Run to completion once: one model.json, naming the second attempt's shards only.
+      const keys = await fx.store.list('out/shutdown');
+      expect(keys.filter((key) => key.endsWith('model.json'))).toEqual(['out/shutdown/model.json']);
+      expect(keys.filter((key) => key.includes(`attempts/${job.id}-1/`))).toEqual([]);
+      const modelJson = JSON.parse(new TextDecoder().decode(await fx.store.get('out/shutdown/model.json')));
+      expect(modelJson.weightsManifest[0].paths).toEqual([`attempts/${job.id}-2/group1-shard1of1.bin`]);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
     },
     BOUND,
   );

@@ -8,7 +8,11 @@ import { readSample } from '@ddinit/data';
 import { FileStore } from '@ddinit/storage';
 import { selectBackend } from '@ddinit/tf';
 import * as tf from '@tensorflow/tfjs';
+import { type AffineUnit, affineUnits } from '../affine.js';
+import { measureChangeRates, sum } from '../change-rate.js';
+import { buildGraph, type GraphStep } from '../graph.js';
 import { isAffineClass } from '../layer-rules.js';
+import { createRng } from '../rng.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 
@@ -82,3 +86,32 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
 }
+
+/** The model's graph and its affine units, as the engine sees them. */
+export function analyse(model: tf.LayersModel) {
+  const graph = buildGraph(model);
+  const stepUnits = new Map<GraphStep, AffineUnit[]>();
+  for (const step of graph.steps) {
+    if (isAffineClass(step.className)) stepUnits.set(step, affineUnits(step.layer, step.className));
+  }
+  const units = [...stepUnits.values()].flat();
+  return { graph, stepUnits, units };
+}
+
+/** Change rates averaged over several batches and fresh top gradients: a low-noise reference. */
+export function referenceRates(model: tf.LayersModel, batches: tf.Tensor[]): number[] {
+  const { graph, stepUnits, units } = analyse(model);
+  const gradient = units.map(() => 0);
+  const weight = units.map(() => 0);
+  batches.forEach((batch, b) => {
+    const m = measureChangeRates(graph, stepUnits, units, batch, createRng(1234, 'reference', b));
+    units.forEach((_, k) => {
+      gradient[k]! += sum(m.gradientSq[k]!);
+      weight[k]! += sum(m.weightSq[k]!);
+    });
+  });
+  return gradient.map((g, k) => Math.sqrt(g / weight[k]!));
+}
+
+/** Largest over smallest change rate: 1 when every layer learns at the same speed. */
+export const spread = (rates: number[]) => Math.max(...rates) / Math.min(...rates);

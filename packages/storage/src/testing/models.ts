@@ -112,6 +112,9 @@ export class RecordingStore implements ObjectStore {
     this.puts.push(key);
     await this.inner.put(key, data);
   }
+  delete(keys: readonly string[]) {
+    return this.inner.delete(keys);
+  }
   list(prefix: string, options?: { limit?: number }) {
     return this.inner.list(prefix, options);
   }

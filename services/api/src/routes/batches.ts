@@ -30,7 +30,10 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
     },
     async (request, reply) => {
       const specs = request.body.jobs;
-      assertNoFieldErrors(specs.flatMap((spec, i) => specErrors(spec, policy, `body.jobs.${i}`)));
+      const perSpec = await Promise.all(
+        specs.map((spec, i) => specErrors(spec, policy, request.tenant, `body.jobs.${i}`)),
+      );
+      assertNoFieldErrors(perSpec.flat());
       const planned = specs.map((spec) => ({ id: newId('j'), spec }));
       const record: BatchRecord = {
         id: newId('b'),

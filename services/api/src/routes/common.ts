@@ -11,7 +11,7 @@ export function problemResponses(...statuses: number[]): Record<number, typeof P
 }
 
 /** Routes behind an API key answer these whatever they do. */
-export const AUTHED = [401, 503] as const;
+export const AUTHED = [401, 429, 503] as const;
 
 export function assertNoFieldErrors(errors: FieldError[]): void {
   if (errors.length > 0) throw validationProblem(errors);

@@ -1,14 +1,14 @@
+import type { S3Access } from '@ddinit/storage/s3';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ApiMetrics } from '../metrics.js';
-import type { ObjectAccess } from '../object-access.js';
 import { problem, RETRY_AFTER_SECONDS } from '../problems.js';
 import { problemResponses } from './common.js';
 
 export interface HealthRoutesOptions {
   redis: Redis;
-  objects?: ObjectAccess;
+  objects?: S3Access;
   metrics: ApiMetrics;
   /** Per-dependency probe timeout in ms. @defaultValue 2_000 */
   probeTimeoutMs?: number;

@@ -8,10 +8,10 @@ import {
   JobSpec,
 } from '@ddinit/contracts';
 import { renderReportHtml } from '@ddinit/report-html';
+import type { S3Access } from '@ddinit/storage/s3';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { JobService } from '../job-service.js';
-import type { ObjectAccess } from '../object-access.js';
 import { problem } from '../problems.js';
 import { type SpecPolicy, specErrors } from '../spec-policy.js';
 import { AUTHED, assertNoFieldErrors, IdParams, problemResponses } from './common.js';
@@ -20,7 +20,7 @@ export interface JobRoutesOptions {
   jobs: JobService;
   policy: SpecPolicy;
   /** Presigns /download URLs; without it no file can be downloaded through the API. */
-  objects?: ObjectAccess;
+  objects?: S3Access;
   downloadExpiresSeconds: number;
 }
 
@@ -67,7 +67,7 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, op
       },
     },
     async (request, reply) => {
-      assertNoFieldErrors(specErrors(request.body, policy, 'body'));
+      assertNoFieldErrors(await specErrors(request.body, policy, request.tenant, 'body'));
       const idempotencyKey = request.headers['idempotency-key'];
       const { view, created } = await jobs.create(
         request.tenant,
@@ -126,6 +126,36 @@ export const jobRoutes: FastifyPluginAsyncZod<JobRoutesOptions> = async (app, op
     async (request, reply) => {
       const { view, accepted } = await jobs.cancel(request.tenant, request.params.id);
       return reply.code(accepted ? 202 : 200).send(view);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/retry',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Retry a failed or cancelled job',
+        description:
+          'Answers 202 with a new job: the same spec, `retryOf` naming the retried job. The request is ' +
+          'idempotent: asked again, it answers 200 with that same new job (header Idempotent-Replayed: ' +
+          'true); to try once more after it failed, retry the new job. A queued, running or succeeded ' +
+          'job cannot be retried (409). The spec is checked against the current policy (400 naming ' +
+          '`spec.…` fields when it is no longer allowed).',
+        params: IdParams,
+        response: {
+          200: JobResource,
+          202: JobResource,
+          ...problemResponses(400, 404, 409, ...AUTHED),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { view, created } = await jobs.retry(request.tenant, request.params.id, async (spec) =>
+        assertNoFieldErrors(await specErrors(spec, policy, request.tenant, 'spec')),
+      );
+      reply.header('location', `/v1/jobs/${view.id}`);
+      if (!created) reply.header('idempotent-replayed', 'true');
+      return reply.code(created ? 202 : 200).send(view);
     },
   );
 

@@ -69,9 +69,13 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
     },
     async (request, reply) => {
       const spec = request.body;
-      const errors = spec.templates.flatMap((template, i) =>
-        specErrors(template, policy, `body.templates.${i}`),
-      );
+      const errors = (
+        await Promise.all(
+          spec.templates.map((template, i) =>
+            specErrors(template, policy, request.tenant, `body.templates.${i}`),
+          ),
+        )
+      ).flat();
       const badCron = spec.cron === undefined ? undefined : cronError(spec.cron, spec.tz ?? 'UTC');
       assertNoFieldErrors(badCron ? [badCron, ...errors] : errors);
       const record: ScheduleRecord = {

@@ -42,7 +42,12 @@ export function addInitCommand(program: Command, io: Io): Command {
 
 export async function runInit(cli: InitCliOptions, backendGiven: boolean, io: Io): Promise<void> {
   // Options first: a bad value must fail before anything on disk is looked at.
-  const { options, preprocessing, backend: preference } = resolveInitOptions(cli, backendGiven, io.env);
+  const {
+    options,
+    preprocessing,
+    backend: preference,
+    limits,
+  } = resolveInitOptions(cli, backendGiven, io.env);
   const model = await locateModel(cli.model);
   const data = await locateData(cli.data);
   const output = await OutputDir.inspect(cli.out);
@@ -62,6 +67,7 @@ export async function runInit(cli: InitCliOptions, backendGiven: boolean, io: Io
       data: { ...data, preprocessing },
       output: { store: new FileStore(output.dir), prefix: '', overwrite: cli.overwrite },
       options,
+      limits,
       backend,
       signal: controller.signal,
       onProgress: (p) => progress.update(p),

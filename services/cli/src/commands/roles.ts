@@ -42,6 +42,9 @@ async function runRoles(roles: Role[], io: Io): Promise<void> {
   // Check every configuration before starting anything.
   const env = io.env;
   const starters = roles.map((role) => (role === 'api' ? apiStarter(env, io) : workerStarter(env, io)));
+  // The keys are hashed now; the worker's processor (it inherits this environment) and crash dumps
+  // need not see them.
+  delete process.env.DDINIT_API_KEYS;
   const running: Running[] = [];
   try {
     for (const start of starters) running.push(await start());

@@ -3,16 +3,17 @@
  * prefix of its own (so test runs never see each other's jobs), and a worker process to start and kill.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobSpecInput } from '@ddinit/contracts';
+import type { JobResult, JobSpecInput } from '@ddinit/contracts';
 import { DEFAULT_JOB_OPTIONS, INIT_JOB, INIT_QUEUE, InitJobData } from '@ddinit/queue';
 import { createS3Client, S3Store } from '@ddinit/storage';
 import * as tf from '@tensorflow/tfjs';
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type S3TestServer, startS3Server } from '../../../../packages/storage/src/testing/s3-server.js';
 import { processorPath } from '../main.js';
@@ -105,10 +106,10 @@ export function specFor(name: string, overrides: Partial<JobSpecInput> = {}): Jo
   };
 }
 
-/** Adds a job as the API does: validated data, the shared default options. */
-export function addJob(queue: Queue, spec: JobSpecInput): Promise<Job> {
+/** Adds a job as the API does: validated data, the shared default options (or `options` over them). */
+export function addJob(queue: Queue, spec: JobSpecInput, options: JobsOptions = {}): Promise<Job> {
   const data = InitJobData.parse({ spec, tenant: 'test', submittedAt: new Date().toISOString() });
-  return queue.add(INIT_JOB, data, DEFAULT_JOB_OPTIONS);
+  return queue.add(INIT_JOB, data, { ...DEFAULT_JOB_OPTIONS, ...options });
 }
 
 /** Resolves with the job's progress updates as they arrive, from QueueEvents (what the API sees). */
@@ -213,4 +214,31 @@ export function s3ModelHandler(store: S3Store, modelJsonKey: string): tf.io.IOHa
       });
     },
   };
+}
+
+/**
+ * What the store really holds for a job's reported files: each one whose size or SHA-256 differs from
+ * the report (read straight from the server, not through any proxy), as `uri: problem`.
+ */
+export async function mismatchedFiles(store: S3Store, result: JobResult): Promise<string[]> {
+  const problems: string[] = [];
+  for (const file of result.files) {
+    const key = file.uri.slice(`s3://${store.bucket}/`.length);
+    const data = await store.get(key).catch(() => undefined);
+    if (data === undefined) {
+      problems.push(`${file.uri}: missing`);
+      continue;
+    }
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (data.length !== file.bytes || sha256 !== file.sha256)
+      problems.push(`${file.uri}: ${data.length} bytes, sha256 ${sha256}`);
+  }
+  return problems;
+}
+
+/** The weight paths that `folder/model.json` names, or `undefined` if there is none. */
+export async function committedShards(store: S3Store, folder: string): Promise<string[] | undefined> {
+  if ((await store.stat(`${folder}/model.json`)) === undefined) return undefined;
+  const modelJson = JSON.parse(new TextDecoder().decode(await store.get(`${folder}/model.json`)));
+  return modelJson.weightsManifest.flatMap((group: { paths: string[] }) => group.paths);
 }
