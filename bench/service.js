@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { deletePrefix as deleteKeysUnder } from '../packages/queue/dist/index.js';
 
 const CLI = fileURLToPath(new URL('../services/cli/dist/main.js', import.meta.url));
 
@@ -32,11 +33,9 @@ export function startRole(role, env, ready) {
 /** Deletes every key under `prefix`. */
 export async function deletePrefix(redisUrl, prefix) {
   const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  try {
+    await deleteKeysUnder(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }

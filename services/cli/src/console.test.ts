@@ -4,13 +4,12 @@
  * a job submitted through the API to 100 %, read its report, cancel and retry another from the
  * console, submit the form with a bad field, and fit a phone screen. Writes docs/console-*.png.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { deleteKeys } from '../../api/src/testing/harness.js';
-import { CLI, copyImages, MODEL, REPO, type TempDir, tempDir } from './testing/cli.js';
+import { copyImages, MODEL, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -37,7 +36,7 @@ type Json = any;
 
 describeBrowser(suiteName, () => {
   let tmp: TempDir;
-  let server: ChildProcess;
+  let server: Serving;
   let url: string;
   let browser: Browser;
   let context: BrowserContext;
@@ -77,34 +76,18 @@ describeBrowser(suiteName, () => {
     await mkdir(path.join(tmp.root, 'model'));
     await copyFile(MODEL, path.join(tmp.root, 'model/model.json'));
     await copyImages(path.join(tmp.root, 'images'), 120);
-    server = spawn(process.execPath, [CLI, 'serve'], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        DDINIT_QUEUE_PREFIX: PREFIX,
-        DDINIT_API_KEYS: `${KEY}:tenant-console`,
-        DDINIT_FILE_ROOT: tmp.root,
-        DDINIT_BACKEND: 'wasm',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    server = await startServe({
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DDINIT_QUEUE_PREFIX: PREFIX,
+      DDINIT_API_KEYS: `${KEY}:tenant-console`,
+      DDINIT_FILE_ROOT: tmp.root,
+      DDINIT_BACKEND: 'wasm',
+      LOG_LEVEL: 'warn',
     });
-    url = await new Promise<string>((resolve, reject) => {
-      let stderr = '';
-      const timer = setTimeout(() => reject(new Error(`ddinit serve did not start:\n${stderr}`)), 30_000);
-      server.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        const listening = /API listening on (\S+)/.exec(stderr);
-        if (listening && stderr.includes('worker started')) {
-          clearTimeout(timer);
-          resolve(listening[1]!);
-        }
-      });
-      server.on('exit', (code) => reject(new Error(`ddinit serve exited with ${code}:\n${stderr}`)));
-    });
+    url = server.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
@@ -121,11 +104,7 @@ describeBrowser(suiteName, () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     await deleteKeys(PREFIX);
     await tmp?.cleanup();
   });

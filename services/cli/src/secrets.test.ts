@@ -6,16 +6,15 @@
  * value under the test's prefix, every response body, every webhook delivery and every file the jobs
  * wrote is searched for each secret, for the key's hash, and for the webhook secret's key bytes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { deletePrefix, keysUnder } from '@ddinit/queue';
 import { Redis } from 'ioredis';
 import { type S3TestServer, startS3Server } from '../../../packages/storage/src/testing/s3-server.js';
-import { CLI, copyImages, MODEL, REPO, type TempDir, tempDir } from './testing/cli.js';
+import { copyImages, MODEL, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_KEY = 'sk_live_SeCrEtApIkEy_7f3a9c1e5b';
@@ -39,8 +38,7 @@ let tmp: TempDir;
 let s3: S3TestServer;
 let receiver: Server;
 const deliveries: string[] = [];
-let server: ChildProcess;
-let output = '';
+let server: Serving;
 let baseUrl: string;
 /** Everything the API answered, as text. */
 const answers: string[] = [];
@@ -90,52 +88,30 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 
-  server = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL,
-      DDINIT_QUEUE_PREFIX: prefix,
-      DDINIT_API_KEYS: `${API_KEY}:tenant-s`,
-      DDINIT_FILE_ROOT: tmp.root,
-      DDINIT_ALLOWED_BUCKETS: BUCKET,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: 'AKIASECRETSTEST00001',
-      AWS_SECRET_ACCESS_KEY: AWS_SECRET,
-      DDINIT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      DDINIT_WEBHOOK_ALLOW_PRIVATE: 'true',
-      DDINIT_BACKEND: 'wasm',
-      DDINIT_DEBUG: '1',
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  server = await startServe({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL,
+    DDINIT_QUEUE_PREFIX: prefix,
+    DDINIT_API_KEYS: `${API_KEY}:tenant-s`,
+    DDINIT_FILE_ROOT: tmp.root,
+    DDINIT_ALLOWED_BUCKETS: BUCKET,
+    S3_ENDPOINT: s3.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'AKIASECRETSTEST00001',
+    AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+    DDINIT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    DDINIT_WEBHOOK_ALLOW_PRIVATE: 'true',
+    DDINIT_BACKEND: 'wasm',
+    DDINIT_DEBUG: '1',
+    LOG_LEVEL: 'debug',
   });
-  server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ddinit serve did not start:\n${output}`)), 30_000);
-    server.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const listening = /API listening on (\S+)/.exec(output);
-      if (listening && output.includes('worker started')) {
-        clearTimeout(timer);
-        resolve(listening[1]!);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`ddinit serve exited with ${code}:\n${output}`)));
-  });
+  baseUrl = server.url;
 }, 60_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
-  }
+  await server?.stop('SIGKILL');
   await deleteKeys();
   await new Promise((resolve) => receiver?.close(resolve));
   await s3?.close();
@@ -145,21 +121,10 @@ afterAll(async () => {
 async function deleteKeys(): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    for (const key of await allKeys(redis)) await redis.del(key);
+    await deletePrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
-}
-
-async function allKeys(redis: Redis): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
 }
 
 /** Every key under the prefix with its whole value, whatever its type. */
@@ -167,7 +132,7 @@ async function redisDump(): Promise<string> {
   const redis = new Redis(REDIS_URL);
   try {
     const parts: string[] = [];
-    for (const key of await allKeys(redis)) {
+    for (const key of await keysUnder(redis, prefix)) {
       const type = await redis.type(key);
       let value: unknown;
       if (type === 'string') value = await redis.get(key);
@@ -238,12 +203,10 @@ test('no secret appears in logs, Redis, responses, webhooks or written files', a
   expect(deliveries).toHaveLength(3);
 
   // Stop the service first, so its shutdown lines are searched too.
-  const exited = once(server, 'exit');
-  server.kill('SIGTERM');
-  await exited;
+  await server.stop();
 
   const corpus: Record<string, string> = {
-    logs: output,
+    logs: server.output(),
     redis: await redisDump(),
     responses: answers.join('\n'),
     webhooks: deliveries.join('\n'),

@@ -2,14 +2,13 @@
  * The whole service path through the built CLI: `ddinit serve` (API and worker in one process, real
  * Redis) and the client commands `submit`, `wait`, `status`, `cancel` against it, on local files.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLI, copyImages, MODEL, REPO, runCli, type TempDir, tempDir } from './testing/cli.js';
+import { copyImages, MODEL, runCli, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const KEY = 'test-key-0123456789abcdef';
 let tmp: TempDir;
-let server: ChildProcess;
+let server: Serving;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
@@ -28,33 +27,12 @@ beforeAll(async () => {
     DDINIT_BACKEND: 'wasm',
     LOG_LEVEL: 'warn',
   };
-  server = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: REPO,
-    env: serveEnv,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`ddinit serve did not start:\n${stderr}`)), 30_000);
-    server.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const listening = /API listening on (\S+)/.exec(stderr);
-      if (listening && stderr.includes('worker started')) {
-        clearTimeout(timer);
-        resolve(listening[1]!);
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`ddinit serve exited with ${code}:\n${stderr}`)));
-  });
-  env = { DDINIT_API_URL: url, DDINIT_API_KEY: KEY };
+  server = await startServe(serveEnv);
+  env = { DDINIT_API_URL: server.url, DDINIT_API_KEY: KEY };
 }, 60_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   await tmp.cleanup();
 });
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InitOptions, type JobResult, type JobSpecInput } from '@ddinit/contracts';
-import { INIT_QUEUE, type InitJobData, redisConnection } from '@ddinit/queue';
+import { deletePrefix, INIT_QUEUE, type InitJobData, redisConnection } from '@ddinit/queue';
 import { type Processor, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { AppDeps } from '../app.js';
@@ -130,12 +130,7 @@ export async function releaseHarness(api: TestApi): Promise<void> {
 export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deletePrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }

@@ -4,6 +4,7 @@
  * (queue metadata, the events stream). Scoped to the prefix, so other users of a shared Redis do not
  * blur it the way INFO's used_memory would.
  */
+import { keysUnder } from '@ddinit/queue';
 import type { Redis } from 'ioredis';
 
 export interface Footprint {
@@ -22,14 +23,7 @@ export async function measureFootprint(
   isJobKey: (key: string) => boolean,
   eventsKey: string,
 ): Promise<Footprint> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  const unique = [...new Set(keys)];
+  const unique = await keysUnder(redis, prefix);
   const pipeline = redis.pipeline();
   for (const key of unique) pipeline.memory('USAGE', key, 'SAMPLES', 0);
   const sizes = ((await pipeline.exec()) ?? []).map(([, size]) => Number(size ?? 0));
@@ -51,14 +45,4 @@ export async function measureFootprint(
     }
   }
   return footprint;
-}
-
-/** Deletes every key under the prefix: the run's own keys only, never anything else in Redis. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (batch.length > 0) await redis.unlink(...batch);
-  } while (cursor !== '0');
 }

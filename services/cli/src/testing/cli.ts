@@ -1,5 +1,6 @@
 /** Shared by the tests: runs the BUILT command line (`npx tsc -b` first) and prepares inputs in temporary folders. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,59 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Pr
       else resolve({ code, stdout, stderr });
     });
   });
+}
+
+export interface Serving {
+  /** The API's base URL. */
+  url: string;
+  process: ChildProcess;
+  /** All it has printed so far, stdout and stderr. */
+  output(): string;
+  /** Sends `signal` unless it has exited, and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts the BUILT `ddinit serve` (API and one worker) with exactly `env`; resolves once both are up. */
+export async function startServe(env: NodeJS.ProcessEnv): Promise<Serving> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -b)`);
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ddinit serve did not start:\n${output}`));
+    }, 30_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const listening = /API listening on (\S+)/.exec(output);
+      if (listening && output.includes('worker started')) {
+        clearTimeout(timer);
+        resolve(listening[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ddinit serve exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    },
+  };
 }
 
 export interface TempDir {
