@@ -9,7 +9,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { deleteKeys } from '../../api/src/testing/harness.js';
-import { copyImages, MODEL, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
+import { copyImages, MODEL, REPO, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
