@@ -65,7 +65,7 @@ describe('retention of finished jobs', () => {
     const sweeper = startRetentionSweeper(queue, retention, { intervalMs: 200 });
     try {
       const deadline = Date.now() + 10_000;
-      while ((await queue.getJobCounts('completed')).completed > 0 && Date.now() < deadline) {
+      while (((await queue.getJobCounts('completed')).completed ?? 0) > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     } finally {

@@ -155,10 +155,11 @@ test('a job submitted over HTTP runs on a worker, and its downloaded checkpoint 
   const served404 = new Set<string>();
   const model = await tf.loadLayersModel(
     tf.io.http(modelJson.url, {
-      fetchFunc: async (url: string) => {
+      fetchFunc: async (input: string | URL | Request) => {
+        const url = String(input);
         const bytes = fetched.get(new URL(url).pathname);
         if (!bytes) served404.add(url);
-        const response = new Response(bytes ?? null, { status: bytes ? 200 : 404 });
+        const response = new Response(bytes ? Buffer.from(bytes) : null, { status: bytes ? 200 : 404 });
         // Parsed here, not by Response: tfjs-layers tests `instanceof Array`, which fails on arrays
         // made in Node's realm rather than jest's.
         return Object.assign(response, {

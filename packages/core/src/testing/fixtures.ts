@@ -60,19 +60,26 @@ export function preActivationOf(model: tf.LayersModel, layer: tf.layers.Layer, x
 export function preActivations(model: tf.LayersModel, x: tf.Tensor): PreActivation[] {
   return model.layers
     .filter((layer) => isAffineClass(layer.getClassName()))
-    .map((layer) =>
-      tf.tidy(() => {
+    .map((layer) => {
+      const [mean, std] = tf.tidy(() => {
         const z = preActivationOf(model, layer, x);
-        const axes = z.shape.slice(0, -1).map((_, i) => i);
-        const { mean, variance } = tf.moments(z, axes);
+        const { mean, variance } = tf.moments(
+          z,
+          z.shape.slice(0, -1).map((_, i) => i),
+        );
+        return [mean, variance.sqrt()];
+      });
+      try {
         return {
           name: layer.name,
           className: layer.getClassName(),
           mean: Float64Array.from(mean.dataSync()),
-          std: Float64Array.from(variance.sqrt().dataSync()),
+          std: Float64Array.from(std.dataSync()),
         };
-      }),
-    );
+      } finally {
+        tf.dispose([mean, std]);
+      }
+    });
 }
 
 export function median(values: ArrayLike<number>): number {
