@@ -54,7 +54,10 @@ test('40 jobs with worker kills and cancels: all final, checkpoints sound, none 
     '--workers',
     '2',
     '--cancel-rate',
-    '0.2',
+    '0.3',
+    // Within a job's life even on a fast machine, where one takes under a second from submission.
+    '--cancel-within',
+    '400',
     '--kill-interval',
     '8',
     '--seed',

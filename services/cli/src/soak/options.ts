@@ -8,6 +8,11 @@ export interface SoakOptions {
   workers: number;
   /** Share of jobs that get a cancel request, at a random moment while queued or running. @defaultValue 0.1 */
   cancelRate: number;
+  /**
+   * A cancel is sent at a uniformly random moment this many ms after submission; keep it near a job's
+   * time from submission to final, or most cancels find the job finished. @defaultValue 3000
+   */
+  cancelWithinMs: number;
   /** Mean seconds between worker SIGKILLs (each killed worker is replaced at once); 0 kills none. @defaultValue 20 */
   killIntervalS: number;
   /** Seeds every random choice: which jobs are cancelled and when, which worker is killed and when. @defaultValue 1 */
@@ -40,6 +45,7 @@ export function parseSoakOptions(argv: readonly string[], env: NodeJS.ProcessEnv
       jobs: { type: 'string' },
       workers: { type: 'string' },
       'cancel-rate': { type: 'string' },
+      'cancel-within': { type: 'string' },
       'kill-interval': { type: 'string' },
       seed: { type: 'string' },
       'in-flight': { type: 'string' },
@@ -60,6 +66,7 @@ export function parseSoakOptions(argv: readonly string[], env: NodeJS.ProcessEnv
     jobs,
     workers,
     cancelRate: fraction('--cancel-rate', values['cancel-rate'], 0.1),
+    cancelWithinMs: positive('--cancel-within', values['cancel-within'], 3000),
     killIntervalS: positive('--kill-interval', values['kill-interval'], 20),
     seed: whole('--seed', values.seed, 1, 0),
     inFlight: whole('--in-flight', values['in-flight'], 3 * workers, 1),

@@ -26,8 +26,6 @@ import { WorkerPool } from './worker-pool.js';
 
 const TENANT = 'soak';
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-/** Longest time before a cancel request is sent, after submission: long enough to catch jobs running. */
-const MAX_CANCEL_DELAY_MS = 3_000;
 const POLL_MS = 200;
 
 /** Seeded uniform [0, 1) (mulberry32): the same seed makes the same cancels and kills. */
@@ -118,7 +116,7 @@ export async function runSoak(
           n,
           id: answer.body.id,
           submittedAt: Date.now(),
-          ...(random() < options.cancelRate && { cancelAt: Date.now() + random() * MAX_CANCEL_DELAY_MS }),
+          ...(random() < options.cancelRate && { cancelAt: Date.now() + random() * options.cancelWithinMs }),
         };
         jobIds.add(track.id);
         jobs.push(track);

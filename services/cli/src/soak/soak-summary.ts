@@ -135,6 +135,7 @@ export function summarize(input: SummaryInput): SoakSummary {
       jobs: options.jobs,
       workers: options.workers,
       cancelRate: options.cancelRate,
+      cancelWithinMs: options.cancelWithinMs,
       killIntervalS: options.killIntervalS,
       seed: options.seed,
       inFlight: options.inFlight,
