@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -29,8 +30,6 @@ export interface S3StoreOptions {
 const LIST_PAGE = 1000;
 /** First pause before fetching a failed body again; it doubles with each further try. */
 const BODY_RETRY_MS = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An `ObjectStore` over one S3 bucket, optionally below a key prefix. Objects are written whole with

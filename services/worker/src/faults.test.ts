@@ -18,10 +18,9 @@ import {
   isAlive,
   mismatchedFiles,
   setUp,
-  spawnWorker,
   specFor,
-  type WorkerProcess,
   waitFor,
+  workersKilledAfterEach,
 } from './testing/fixtures.js';
 
 const BOUND = 60_000;
@@ -30,27 +29,14 @@ const TWO_TRIES = { attempts: 2, backoff: { type: 'fixed', delay: 300 } } as con
 
 let fx: Fixtures;
 let proxy: S3FaultProxy;
-const started: WorkerProcess[] = [];
 /** A worker process that reaches S3 through the proxy. */
-const spawnBehindProxy = (env: Record<string, string> = {}) => {
-  const worker = spawnWorker({ ...fx.env, S3_ENDPOINT: proxy.endpoint, ...env });
-  started.push(worker);
-  return worker;
-};
+const spawnBehindProxy = workersKilledAfterEach(() => ({ ...fx.env, S3_ENDPOINT: proxy.endpoint }));
 
 beforeAll(async () => {
   fx = await setUp('faults');
   proxy = await startS3FaultProxy(fx.s3.settings);
 });
-afterEach(async () => {
-  proxy.clear();
-  for (const { child, exited } of started.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-});
+afterEach(() => proxy.clear());
 afterAll(async () => {
   await proxy.close();
   await fx.close();

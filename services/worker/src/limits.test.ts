@@ -36,16 +36,7 @@ function handle(): InitJobHandle {
 /** The processor config the worker would hand its child for `env`. */
 function processorConfig(env: Record<string, string>) {
   const config = loadConfig({ DDINIT_FILE_ROOT: '/', DDINIT_BACKEND: 'cpu', ...env });
-  return readProcessorConfig(
-    processorConfigEnv({
-      storage: config.storage,
-      backend: config.backend,
-      jobTimeoutMs: config.jobTimeoutMs,
-      redisUrl: config.redisUrl,
-      queuePrefix: config.queuePrefix,
-      limits: config.limits,
-    }),
-  );
+  return readProcessorConfig(processorConfigEnv(config));
 }
 
 describe('worker limits', () => {

@@ -71,14 +71,7 @@ export async function startWorker(
     workerForkOptions: {
       env: {
         ...process.env,
-        ...processorConfigEnv({
-          storage: config.storage,
-          backend: config.backend,
-          jobTimeoutMs: config.jobTimeoutMs,
-          redisUrl: config.redisUrl,
-          queuePrefix: config.queuePrefix,
-          limits: config.limits,
-        }),
+        ...processorConfigEnv(config),
       },
     },
   });

@@ -21,10 +21,9 @@ import {
   mismatchedFiles,
   recordProgress,
   setUp,
-  spawnWorker,
   specFor,
-  type WorkerProcess,
   waitFor,
+  workersKilledAfterEach,
 } from './testing/fixtures.js';
 
 /** Killing, the lock running out (DDINIT_LOCK_MS=3000), the stall check and a second run. */
@@ -35,26 +34,13 @@ const ENGINE_PHASES = ['random', 'within', 'between', 'report'];
 
 let fx: Fixtures;
 let proxy: S3FaultProxy;
-const started: WorkerProcess[] = [];
-const spawnBehindProxy = () => {
-  const worker = spawnWorker({ ...fx.env, S3_ENDPOINT: proxy.endpoint });
-  started.push(worker);
-  return worker;
-};
+const spawnBehindProxy = workersKilledAfterEach(() => ({ ...fx.env, S3_ENDPOINT: proxy.endpoint }));
 
 beforeAll(async () => {
   fx = await setUp('phase-kill');
   proxy = await startS3FaultProxy(fx.s3.settings);
 });
-afterEach(async () => {
-  proxy.clear();
-  for (const { child, exited } of started.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-});
+afterEach(() => proxy.clear());
 afterAll(async () => {
   await proxy.close();
   await fx.close();

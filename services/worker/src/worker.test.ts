@@ -18,10 +18,9 @@ import {
   recordProgress,
   s3ModelHandler,
   setUp,
-  spawnWorker,
   specFor,
-  type WorkerProcess,
   waitFor,
+  workersKilledAfterEach,
 } from './testing/fixtures.js';
 
 /** Each test's bound; the jest default (120 s) is the whole file's budget. */
@@ -197,21 +196,7 @@ describe('a worker in this process (sandboxed processor)', () => {
 });
 
 describe('worker processes', () => {
-  const started: WorkerProcess[] = [];
-  const spawnOne = (env: Record<string, string> = {}) => {
-    const worker = spawnWorker({ ...fx.env, ...env });
-    started.push(worker);
-    return worker;
-  };
-  // A test that failed half-way must not leave a worker behind to take the next test's job.
-  afterEach(async () => {
-    for (const { child, exited } of started.splice(0)) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-  });
+  const spawnOne = workersKilledAfterEach(() => fx.env);
 
   it('retries the job of a killed worker on another, committing exactly one complete checkpoint', async () => {
     const first = spawnOne();

@@ -3,6 +3,7 @@
  * counts answers (202 and 200 to a cancel, 409 for a job already final) rather than failing on them.
  * A 429 or 503 is waited out and retried, as a well-behaved client would.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobResource, JobSpecInput } from '@ddinit/contracts';
 
 export interface Answer<T> {
@@ -59,8 +60,4 @@ export class SoakClient {
       await sleep(Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 10) * 1000 : 500);
     }
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

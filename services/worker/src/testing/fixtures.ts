@@ -162,6 +162,30 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * A spawner of worker processes with `baseEnv()` (read at each spawn, so it may name fixtures set up
+ * in `beforeAll`) plus the given overrides. Registers an `afterEach` that SIGKILLs every one still
+ * running: a test that failed half-way must not leave a worker behind to take the next test's job.
+ */
+export function workersKilledAfterEach(
+  baseEnv: () => Record<string, string>,
+): (env?: Record<string, string>) => WorkerProcess {
+  const started: WorkerProcess[] = [];
+  afterEach(async () => {
+    for (const { child, exited } of started.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  });
+  return (env = {}) => {
+    const worker = spawnWorker({ ...baseEnv(), ...env });
+    started.push(worker);
+    return worker;
+  };
+}
+
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
   const child = spawn(process.execPath, [RUN_SCRIPT], {
     env: { ...process.env, ...env },
