@@ -4,7 +4,7 @@
  * it came from, the cancel state and, once known, its outcome. Views, tenant checks, listings and
  * idempotency read these records; BullMQ is asked only for live state (progress, attempts).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { JobError, JobProgress, JobResult, JobSpec } from '@ddinit/contracts';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -137,7 +137,7 @@ export class JobStore {
 
   /** Label values are free text, so the index key holds a hash of the pair. */
   labelIndex(tenant: string, key: string, value: string): string {
-    const pair = createHash('sha256').update(`${key}\u0000${value}`).digest('hex').slice(0, 32);
+    const pair = hash('sha256', `${key}\u0000${value}`).slice(0, 32);
     return this.key('tenant', tenant, 'label', pair);
   }
 

@@ -77,6 +77,7 @@ function liveStatus(state: JobState | 'unknown'): JobStatus | undefined {
  * `attempts` counts starts as well as failures: a job that stalled and re-ran started twice.
  */
 export function outcomeOf(snapshot: QueueJobSnapshot): JobOutcome | undefined {
+  if (snapshot.state !== 'completed' && snapshot.state !== 'failed') return undefined;
   const common = {
     attempts: Math.max(snapshot.attemptsMade, snapshot.attemptsStarted),
     startedAt: iso(snapshot.processedOn),
@@ -96,11 +97,8 @@ export function outcomeOf(snapshot: QueueJobSnapshot): JobOutcome | undefined {
           },
         };
   }
-  if (snapshot.state === 'failed') {
-    const error = parseFailedReason(snapshot.failedReason);
-    return { ...common, status: error.code === 'cancelled' ? 'cancelled' : 'failed', error };
-  }
-  return undefined;
+  const error = parseFailedReason(snapshot.failedReason);
+  return { ...common, status: error.code === 'cancelled' ? 'cancelled' : 'failed', error };
 }
 
 /**

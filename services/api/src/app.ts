@@ -14,7 +14,7 @@ import {
   redisConnection,
 } from '@ddinit/queue';
 import { S3Access } from '@ddinit/storage/s3';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
 import { Queue, QueueEventsProducer } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -34,6 +34,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { SCHEDULE_QUEUE, type ScheduleFiring } from './schedule-runner.js';
 import { ScheduleStore } from './schedule-store.js';
+import { serializerCompiler } from './serializer.js';
 import { closeRedis, settleWithin } from './settle.js';
 import type { SpecPolicy } from './spec-policy.js';
 import type { Resolver, WebhookTargetPolicy } from './ssrf.js';

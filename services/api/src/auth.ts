@@ -3,7 +3,7 @@
  * and a presented key is compared with every stored hash in constant time, so neither a memory dump
  * nor response timing gives a key away.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyEntry } from './config.js';
 import { problem } from './problems.js';
@@ -25,7 +25,7 @@ export class ApiKeyRing {
 
   /** The tenant of `key`, or undefined. Every entry is compared, whether or not one matched already. */
   tenantOf(key: string): string | undefined {
-    const presented = createHash('sha256').update(key).digest();
+    const presented = hash('sha256', key, 'buffer');
     let tenant: string | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(presented, entry.hash) && tenant === undefined) tenant = entry.tenant;

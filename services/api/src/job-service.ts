@@ -16,8 +16,8 @@ import {
   snapshotOf,
   toJobResource,
 } from '@ddinit/queue';
-import type { JobsOptions, Queue, QueueEventsProducer } from 'bullmq';
-import { canonicalJson, derivedId, newId, sha256Hex } from './ids.js';
+import type { Job, JobState, JobsOptions, Queue, QueueEventsProducer } from 'bullmq';
+import { canonicalJson, derivedId, isJobId, newId, sha256Hex } from './ids.js';
 import { problem, validationProblem } from './problems.js';
 import type { WebhookOutbox } from './webhooks.js';
 
@@ -50,6 +50,15 @@ const JUST_ADDED: QueueJobSnapshot = {
 /** Index entries looked at per list request at most, so a rare status cannot make a request scan forever. */
 const MAX_SCAN = 1_000;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+function notFound(id: string) {
+  return problem('job_not_found', `no job ${id}`);
+}
+
+/** A record whose final state is known: its view needs nothing from BullMQ. */
+function isSettled(record: JobRecord): boolean {
+  return record.cancelledAt !== undefined || record.outcome !== undefined;
+}
 
 export class JobService {
   constructor(
@@ -124,8 +133,8 @@ export class JobService {
 
   /** The tenant's record of a job; another tenant's job is reported missing, never forbidden. */
   async own(tenant: string, id: string): Promise<JobRecord> {
-    const record = await this.store.get(id);
-    if (!record || record.tenant !== tenant) throw problem('job_not_found', `no job ${id}`);
+    const record = isJobId(id) ? await this.store.get(id) : undefined;
+    if (!record || record.tenant !== tenant) throw notFound(id);
     return record;
   }
 
@@ -134,13 +143,39 @@ export class JobService {
    * time is written to the record, so the view survives BullMQ's retention.
    */
   async viewOf(record: JobRecord): Promise<JobResource> {
-    if (record.cancelledAt || record.outcome) return toJobResource(record, undefined);
-    // Both reads in one round trip. A job that finished between them shows a final state with the
-    // fields of a running job; a final state never changes, so reading the job once more mends that.
-    const [state, read] = await Promise.all([
-      this.queue.getJobState(record.id),
-      this.queue.getJob(record.id),
-    ]);
+    if (isSettled(record)) return toJobResource(record, undefined);
+    const [state, job] = await this.queued(record.id);
+    return this.combine(record, state, job);
+  }
+
+  /**
+   * The tenant's job, as `viewOf` would show it. The record and BullMQ's state are read together, in
+   * one round trip, before the tenant is checked: reading another tenant's queue entry reveals nothing,
+   * and a view is the API's most frequent request.
+   */
+  async view(tenant: string, id: string): Promise<JobResource> {
+    if (!isJobId(id)) throw notFound(id);
+    const [record, [state, job]] = await Promise.all([this.store.get(id), this.queued(id)]);
+    if (!record || record.tenant !== tenant) throw notFound(id);
+    if (isSettled(record)) return toJobResource(record, undefined);
+    return this.combine(record, state, job);
+  }
+
+  /** BullMQ's state and job, asked for at once: one round trip rather than two. */
+  private queued(id: string): Promise<[JobState | 'unknown', Job<InitJobData> | undefined]> {
+    return Promise.all([this.queue.getJobState(id), this.queue.getJob(id)]);
+  }
+
+  /**
+   * A record and BullMQ's reads of its job. A job that finished between the two reads shows a final
+   * state with the fields of a running job; a final state never changes, so reading the job once more
+   * mends that.
+   */
+  private async combine(
+    record: JobRecord,
+    state: JobState | 'unknown',
+    read: Job<InitJobData> | undefined,
+  ): Promise<JobResource> {
     const finishedMeanwhile = (state === 'completed' || state === 'failed') && !read?.finishedOn;
     const job = finishedMeanwhile ? await this.queue.getJob(record.id) : read;
     if (!job || state === 'unknown') return toJobResource(record, undefined);
@@ -148,10 +183,6 @@ export class JobService {
     const outcome = outcomeOf(snapshot);
     if (outcome) await this.store.recordOutcome(record.id, outcome);
     return toJobResource(record, snapshot);
-  }
-
-  async view(tenant: string, id: string): Promise<JobResource> {
-    return this.viewOf(await this.own(tenant, id));
   }
 
   /** Views of many jobs by id; ids whose records expired are left out. */

@@ -152,6 +152,13 @@ describe('creating and reading jobs', () => {
   it('answers 404 for an unknown job and 409 for the report and download of a queued job', async () => {
     expect((await api.request('GET', '/v1/jobs/j_nope')).status).toBe(404);
     const created = await api.request('POST', '/v1/jobs', { body: validSpec() });
+    // Ids that name the queue's own keys in Redis (lists, sets, streams, a job's log list).
+    for (const id of ['events', 'prioritized', 'id', 'meta', 'wait', `${created.body.id}:logs`]) {
+      for (const path of [`/v1/jobs/${id}`, `/v1/jobs/${id}/logs`, `/v1/jobs/${id}/cancel`]) {
+        const response = await api.request(path.endsWith('cancel') ? 'POST' : 'GET', path);
+        expect([path, response.status, response.body.code]).toEqual([path, 404, 'job_not_found']);
+      }
+    }
     const report = await api.request('GET', `/v1/jobs/${created.body.id}/report`);
     expect([report.status, report.body.code]).toEqual([409, 'job_not_succeeded']);
     const page = await api.request('GET', `/v1/jobs/${created.body.id}/report.html`);

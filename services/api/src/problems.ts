@@ -71,13 +71,13 @@ export function redisUnavailable(): ProblemError {
 
 /**
  * Errors ioredis raises when Redis is away: with `enableOfflineQueue: false` commands fail at once
- * instead of waiting, and these are the messages they fail with; one that Redis stopped answering
- * fails after the producer's `commandTimeout`.
+ * instead of waiting, and these are the messages they fail with; when Redis stops answering, the
+ * producer's socket timeout closes the connection and its pending commands fail too.
  */
 export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request|Command timed out/i.test(
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request|Socket timeout/i.test(
     error.message,
   );
 }
