@@ -68,8 +68,8 @@ describe('GET /v1/jobs/:id/download', () => {
     });
     const id = created.body.id;
     await waitFor(
-      async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === 'succeeded',
       'success',
+      async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === 'succeeded',
     );
 
     expect((await api.request('GET', `/v1/jobs/${id}/download`, { key: KEYS.beta })).status).toBe(404);

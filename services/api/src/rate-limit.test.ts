@@ -114,8 +114,8 @@ describe('when Redis goes away', () => {
       await redis.start();
       const http = client(api.url);
       await waitFor(
-        async () => (await http.request('GET', '/health/ready', { key: null })).status === 200,
         'Redis back',
+        async () => (await http.request('GET', '/health/ready', { key: null })).status === 200,
       );
     }
     await api?.close();

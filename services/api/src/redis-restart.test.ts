@@ -76,8 +76,8 @@ beforeAll(async () => {
     workers.push(worker);
   }
   await waitFor(
-    async () => workers.every((worker) => worker.log().includes('"worker started"')),
     'the workers to start',
+    async () => workers.every((worker) => worker.log().includes('"worker started"')),
     30_000,
   );
 }, 60_000);
@@ -144,8 +144,8 @@ async function underLoad(
     const { downAt, upAt } = await fault();
     // Recovered once submissions sent after the fault are accepted again; then a little more load.
     await waitFor(
-      async () => samples.some((s) => s.kind === 'submit' && s.sentAt > upAt && s.status === 202),
       'a 202 after Redis is back',
+      async () => samples.some((s) => s.kind === 'submit' && s.sentAt > upAt && s.status === 202),
       10_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));

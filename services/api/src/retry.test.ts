@@ -31,8 +31,8 @@ afterAll(async () => {
 
 async function statusOf(id: string, status: string): Promise<void> {
   await waitFor(
-    async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === status,
     `${id} ${status}`,
+    async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === status,
   );
 }
 

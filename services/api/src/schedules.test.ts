@@ -31,11 +31,11 @@ describe('schedules', () => {
     expect(created.body.templates).toHaveLength(2);
 
     const detail = await waitFor(
+      'two firings',
       async () => {
         const response = await api.request('GET', `/v1/schedules/${id}`);
         return response.body.recentJobs.length >= 4 ? response.body : undefined;
       },
-      'two firings',
       8_000,
     );
     const job = await api.request('GET', `/v1/jobs/${detail.recentJobs[0].id}`);

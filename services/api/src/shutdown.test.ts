@@ -119,7 +119,7 @@ test('SIGTERM: refuses new connections, completes requests in flight, exits 0, l
   await new Promise((resolve) => setTimeout(resolve, 300));
   child!.kill('SIGTERM');
 
-  await waitFor(async () => refusesConnections(url), 'the API to refuse new connections', 5_000);
+  await waitFor('the API to refuse new connections', async () => refusesConnections(url), 5_000);
   expect(child!.exitCode).toBeNull();
   slow.finish();
   const finished = await slow.response;

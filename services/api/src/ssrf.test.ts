@@ -221,10 +221,10 @@ describe('the API', () => {
     expect(created.status).toBe(202);
     table.set('rebind.example.test', [{ address: '127.0.0.1', family: 4 }]);
     worker.worker.resume();
-    await waitFor(async () => {
+    await waitFor('the refused delivery', async () => {
       const metrics = await api.request('GET', '/metrics', { key: null });
       return /ddinit_webhook_deliveries_total\{outcome="refused"\} 1/.test(metrics.body);
-    }, 'the refused delivery');
+    });
     expect(receiver.hosts).toEqual([]);
   });
 });

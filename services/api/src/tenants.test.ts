@@ -34,8 +34,8 @@ beforeAll(async () => {
   });
   succeededId = (await api.request('POST', '/v1/jobs', { body: validSpec() })).body.id;
   await waitFor(
-    async () => (await api.request('GET', `/v1/jobs/${succeededId}`)).body.status === 'succeeded',
     'the job to succeed',
+    async () => (await api.request('GET', `/v1/jobs/${succeededId}`)).body.status === 'succeeded',
   );
   // The worker pauses so the next jobs stay queued for the cancel checks.
   await worker.worker.pause();

@@ -86,10 +86,10 @@ afterAll(async () => {
 });
 
 async function finished(id: string): Promise<JobResource> {
-  return waitFor(async () => {
+  return waitFor(`job ${id} to finish`, async () => {
     const view = (await api.request('GET', `/v1/jobs/${id}`)).body as JobResource;
     return ['succeeded', 'failed', 'cancelled'].includes(view.status) ? view : undefined;
-  }, `job ${id} to finish`);
+  });
 }
 
 function eventsFor(id: string): { type: string; data: JobResource }[] {
@@ -148,8 +148,8 @@ describe('status mapping (worker test double)', () => {
       });
       const id = created.body.id;
       await waitFor(
-        async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === 'running',
         'running',
+        async () => (await api.request('GET', `/v1/jobs/${id}`)).body.status === 'running',
       );
       const cancel = await api.request('POST', `/v1/jobs/${id}/cancel`);
       expect(cancel.status).toBe(202);
@@ -172,7 +172,7 @@ describe('completion webhooks', () => {
       body: validSpec({ callback: { url: receiver.url }, labels: { hook: 'yes' } }),
     });
     const id = created.body.id;
-    await waitFor(async () => eventsFor(id).length >= 2, 'the retried webhook');
+    await waitFor('the retried webhook', async () => eventsFor(id).length >= 2);
     const deliveries = receiver.received.filter((delivery) => delivery.body.includes(id));
     expect(deliveries).toHaveLength(2);
     const [first, second] = deliveries as [Received, Received];
@@ -193,7 +193,7 @@ describe('completion webhooks', () => {
     const failing = await api.request('POST', '/v1/jobs', {
       body: validSpec({ callback: { url: receiver.url }, labels: { mode: 'fail' } }),
     });
-    await waitFor(async () => eventsFor(failing.body.id).length >= 1, 'the failure webhook');
+    await waitFor('the failure webhook', async () => eventsFor(failing.body.id).length >= 1);
     expect(eventsFor(failing.body.id)[0]).toMatchObject({
       type: 'job.failed',
       data: { error: { code: 'bad_model' } },
@@ -207,7 +207,7 @@ describe('completion webhooks', () => {
       });
       const cancel = await api.request('POST', `/v1/jobs/${queued.body.id}/cancel`);
       expect([cancel.status, cancel.body.status]).toEqual([200, 'cancelled']);
-      await waitFor(async () => eventsFor(queued.body.id).length >= 1, 'the cancel webhook');
+      await waitFor('the cancel webhook', async () => eventsFor(queued.body.id).length >= 1);
       expect(eventsFor(queued.body.id)[0]?.type).toBe('job.cancelled');
     } finally {
       worker.worker.resume();

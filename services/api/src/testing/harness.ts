@@ -11,6 +11,8 @@ import type { AppDeps } from '../app.js';
 import { type ApiConfig, hashApiKey } from '../config.js';
 import { type RunningApi, startApi } from '../server.js';
 
+export { waitFor } from '../../../../packages/queue/src/testing/wait-for.js';
+
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Two tenants, so every test can check isolation. */
@@ -194,18 +196,4 @@ export function startFakeWorker(prefix: string, processor: Processor<InitJobData
       connection.disconnect();
     },
   };
-}
-
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }

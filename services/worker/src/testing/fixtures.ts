@@ -15,8 +15,11 @@ import { createS3Client, S3Store } from '@ddinit/storage';
 import * as tf from '@tensorflow/tfjs';
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { waitFor } from '../../../../packages/queue/src/testing/wait-for.js';
 import { type S3TestServer, startS3Server } from '../../../../packages/storage/src/testing/s3-server.js';
 import { processorPath } from '../main.js';
+
+export { waitFor };
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const RUN_SCRIPT = path.join(ROOT, 'services/worker/dist/run.js');
@@ -123,19 +126,6 @@ export function recordProgress(
   };
   events.on('progress', listener);
   return { updates, stop: () => events.off('progress', listener) };
-}
-
-/** Waits until `check` holds, polling; fails after `timeoutMs` naming `what`. */
-export async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The job's state once it is completed or failed (and not about to be retried). */
