@@ -2,34 +2,18 @@
  * The page in a real browser (Debian's /usr/bin/chromium through playwright-core): charts draw, nothing
  * errors, nothing is fetched, hostile names stay inert. Also writes docs/report.png.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { InitReport } from '@ddinit/contracts';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { CHARTS, chartsWithData } from './charts.js';
 import { renderReportHtml } from './render.js';
+import { describeInChromium, launchChromium } from './testing/chromium.js';
 import { FIXTURES, HOSTILE, hostileReport, loadFixture } from './testing/fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/report.png', import.meta.url));
-
-const hasChromium = existsSync(CHROMIUM);
-const describeBrowser = hasChromium ? describe : describe.skip;
-const suiteName = hasChromium
-  ? 'report page in headless Chromium'
-  : `report page in headless Chromium: SKIPPED, ${CHROMIUM} is not installed (apt-get install -y chromium)`;
 
 interface Opened {
   page: Page;
@@ -39,12 +23,12 @@ interface Opened {
   network: string[];
 }
 
-describeBrowser(suiteName, () => {
+describeInChromium('report page in headless Chromium', () => {
   let browser: Browser;
   let dir: string;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     dir = await mkdtemp(path.join(tmpdir(), 'ddinit-report-html-'));
   });
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../../../packages/queue/src/testing/free-port.js';
 import {
   client,
   releaseHarness,
@@ -8,15 +8,6 @@ import {
   type TestApi,
   validSpec,
 } from './testing/harness.js';
-
-/** A loopback port nothing listens on: where "Redis is down". */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('with Redis up', () => {
   let api: TestApi;
@@ -69,7 +60,7 @@ describe('with Redis down', () => {
   afterAll(() => new Promise((resolve) => setTimeout(resolve, 2_100)));
 
   it('answers 503 with Retry-After on API routes and readiness, and still authenticates', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const api = await startTestApi('redis-down', {
       redisUrl: `redis://127.0.0.1:${port}`,
       background: false,
@@ -101,7 +92,7 @@ describe('with Redis down', () => {
   });
 
   it('starts and closes promptly with background work on', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const api = await startTestApi('redis-down-bg', { redisUrl: `redis://127.0.0.1:${port}` });
     try {
       expect((await api.request('POST', '/v1/jobs', { body: validSpec() })).status).toBe(503);

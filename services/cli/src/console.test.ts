@@ -4,37 +4,21 @@
  * a job submitted through the API to 100 %, read its report, cancel and retry another from the
  * console, submit the form with a bad field, and fit a phone screen. Writes docs/console-*.png.
  */
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../../../packages/report-html/src/testing/chromium.js';
 import { deleteKeys } from '../../api/src/testing/harness.js';
 import { copyImages, MODEL, REPO, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const KEY = 'console-test-key-0123456789';
 const PREFIX = `ddinit-console-test-${process.pid}-${Date.now()}`;
 const DOCS = path.join(REPO, 'docs');
 
-const hasChromium = existsSync(CHROMIUM);
-const describeBrowser = hasChromium ? describe : describe.skip;
-const suiteName = hasChromium
-  ? 'web console in headless Chromium'
-  : `web console in headless Chromium: SKIPPED, ${CHROMIUM} is not installed (apt-get install -y chromium)`;
-
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read ad hoc; assertions check them.
 type Json = any;
 
-describeBrowser(suiteName, () => {
+describeInChromium('web console in headless Chromium', () => {
   let tmp: TempDir;
   let server: Serving;
   let url: string;
@@ -88,7 +72,7 @@ describeBrowser(suiteName, () => {
       LOG_LEVEL: 'warn',
     });
     url = server.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     page.on('console', (message) => {
