@@ -1,6 +1,7 @@
 /**
- * Job progress as clients see it: at most one update per interval (each is a Redis write and a
- * QueueEvents message), and a fraction that never goes back.
+ * Job progress as clients see it: at most one update per interval within a phase (each is a Redis
+ * write and a QueueEvents message), the first of each phase at once, so no phase is coalesced away
+ * however fast it runs, and a fraction that never goes back.
  */
 import type { JobProgress } from '@ddinit/contracts';
 
@@ -18,6 +19,7 @@ export type EngineProgress = { phase: string; fraction: number; layer?: number; 
 export class ProgressReporter {
   private readonly minIntervalMs: number;
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  private lastSentPhase: string | undefined;
   private fraction = 0;
   private pending: JobProgress | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -31,7 +33,7 @@ export class ProgressReporter {
     this.minIntervalMs = options.minIntervalMs ?? 200;
   }
 
-  /** Sends `progress` now, or the latest progress once the interval has passed. */
+  /** Sends `progress` now if it starts a phase or the interval has passed, else the latest once it has. */
   report(progress: EngineProgress): void {
     this.fraction = Math.min(1, Math.max(this.fraction, progress.fraction));
     this.pending = {
@@ -40,7 +42,8 @@ export class ProgressReporter {
       ...(progress.layer !== undefined && { layer: progress.layer }),
       ...(progress.layers !== undefined && { layers: progress.layers }),
     };
-    const wait = this.lastSentAt + this.minIntervalMs - Date.now();
+    const wait =
+      progress.phase === this.lastSentPhase ? this.lastSentAt + this.minIntervalMs - Date.now() : 0;
     if (wait <= 0) this.sendPending();
     else this.timer ??= setTimeout(() => this.sendPending(), wait);
   }
@@ -65,6 +68,7 @@ export class ProgressReporter {
     if (progress === undefined) return;
     this.pending = undefined;
     this.lastSentAt = Date.now();
+    this.lastSentPhase = progress.phase;
     // A lost progress update must not fail the job: the next one supersedes it.
     this.chain = this.chain.then(() => this.send(progress)).catch(() => {});
   }
