@@ -140,6 +140,7 @@ export async function buildApp(config: ApiConfig, deps: AppDeps = {}): Promise<F
         retention,
         schedules,
         jobs,
+        policy,
         outbox,
         metrics,
         logger: app.log,

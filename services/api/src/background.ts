@@ -16,6 +16,7 @@ import { Notifier } from './notifier.js';
 import { startScheduleRunner } from './schedule-runner.js';
 import type { ScheduleStore } from './schedule-store.js';
 import { closeRedis, settleWithin } from './settle.js';
+import type { SpecPolicy } from './spec-policy.js';
 import type { WebhookTargetPolicy } from './ssrf.js';
 import { startWebhookSender, type WebhookOutbox } from './webhooks.js';
 
@@ -28,6 +29,8 @@ export interface BackgroundOptions {
   retention: JobRetention;
   schedules: ScheduleStore;
   jobs: JobService;
+  /** What jobs may touch; schedule firings are checked against it. */
+  policy: SpecPolicy;
   outbox: WebhookOutbox;
   metrics: ApiMetrics;
   logger: FastifyBaseLogger;
@@ -52,14 +55,14 @@ export class Background {
   }
 
   private startParts(): void {
-    const { prefix, store, schedules, jobs, outbox, metrics, logger, webhookSecret, webhookTargets } =
+    const { prefix, store, schedules, jobs, policy, outbox, metrics, logger, webhookSecret, webhookTargets } =
       this.options;
     const connection = this.connection;
     this.notifier = new Notifier({ connection, prefix, store, jobs, outbox, metrics, logger });
     this.sweeper = startRetentionSweeper(this.options.queue as Queue, this.options.retention, {
       onError: (error) => logger.debug({ err: error }, 'retention sweep failed'),
     });
-    this.workers.push(startScheduleRunner({ connection, prefix, schedules, jobs, logger }));
+    this.workers.push(startScheduleRunner({ connection, prefix, schedules, jobs, policy, logger }));
     if (webhookSecret) {
       this.workers.push(
         startWebhookSender({

@@ -3,7 +3,7 @@
  * cancel. Records first, queue second: a job exists for the API once its record does, and the record
  * creation is the one atomic step that makes retries and duplicate requests land on one job.
  */
-import type { JobList, JobListQuery, JobResource, JobSpec, StatusCounts } from '@ddinit/contracts';
+import type { JobError, JobList, JobListQuery, JobResource, JobSpec, StatusCounts } from '@ddinit/contracts';
 import {
   DEFAULT_JOB_OPTIONS,
   INIT_JOB,
@@ -71,32 +71,44 @@ export class JobService {
   ) {}
 
   async create(tenant: string, spec: JobSpec, options: CreateOptions = {}): Promise<CreateOutcome> {
-    const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(spec)) : undefined;
-    const id = options.idempotencyKey
-      ? derivedId('j', tenant, options.idempotencyKey)
-      : (options.id ?? newId('j'));
-    const fresh: JobRecord = {
-      id,
-      tenant,
-      spec,
-      createdAt: new Date().toISOString(),
-      ...(requestHash ? { requestHash } : {}),
-      ...(options.batchId ? { batchId: options.batchId } : {}),
-      ...(options.scheduleId ? { scheduleId: options.scheduleId } : {}),
-      ...(options.retryOf ? { retryOf: options.retryOf } : {}),
-    };
+    const fresh = newRecord(tenant, spec, options);
     const result = await this.store.create(fresh);
-    if (!result.created && result.requestHash !== requestHash) {
+    if (!result.created && result.requestHash !== fresh.requestHash) {
       throw problem('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
     }
-    const record = result.created ? fresh : await this.store.get(id);
-    if (!record) throw new Error(`job record ${id} vanished right after creation`);
+    const record = result.created ? fresh : await this.store.get(fresh.id);
+    if (!record) throw new Error(`job record ${fresh.id} vanished right after creation`);
     // A replay also finishes what its first request may not have: that one may have died between the
-    // record and the queue.
-    if (!record.enqueuedAt && !record.cancelledAt) await this.enqueue([record]);
+    // record and the queue. A job refused before queueing stays refused.
+    if (!record.enqueuedAt && !record.cancelledAt && !record.outcome) await this.enqueue([record]);
     // A job added a moment ago is queued; reading BullMQ back would only cost two round trips.
     if (result.created) return { view: toJobResource(record, JUST_ADDED), created: true };
     return { view: await this.viewOf(record), created: false };
+  }
+
+  /**
+   * Records a job that is refused instead of queued (a schedule's template the policy no longer
+   * allows): it reads as failed with `error` and zero attempts, and its webhook goes out as for any
+   * failure. Idempotent like `create`: a retried refusal changes nothing.
+   */
+  async refuse(tenant: string, spec: JobSpec, options: CreateOptions, error: JobError): Promise<JobResource> {
+    const fresh = newRecord(tenant, spec, options);
+    const { created } = await this.store.create(fresh);
+    if (created) {
+      await this.store.recordOutcome(fresh.id, {
+        status: 'failed',
+        startedAt: null,
+        finishedAt: fresh.createdAt,
+        attempts: 0,
+        error,
+      });
+    }
+    const record = await this.store.get(fresh.id);
+    if (!record) throw new Error(`job record ${fresh.id} vanished right after creation`);
+    const view = await this.viewOf(record);
+    // The delivery's id derives from the job and its status: a retried refusal queues it once.
+    if (view.status === 'failed') await this.outbox.jobFinished(view);
+    return view;
   }
 
   /** Creates a batch's jobs: every record first, then one addBulk, so a batch is queued in one round. */
@@ -296,6 +308,21 @@ export class JobService {
     const { logs, count } = await this.queue.getJobLogs(id, 0, limit - 1, true);
     return { lines: logs, count };
   }
+}
+
+/** A new job's record; its id derives from the Idempotency-Key when there is one. */
+function newRecord(tenant: string, spec: JobSpec, options: CreateOptions): JobRecord {
+  const requestHash = options.idempotencyKey ? sha256Hex(canonicalJson(spec)) : undefined;
+  return {
+    id: options.idempotencyKey ? derivedId('j', tenant, options.idempotencyKey) : (options.id ?? newId('j')),
+    tenant,
+    spec,
+    createdAt: new Date().toISOString(),
+    ...(requestHash ? { requestHash } : {}),
+    ...(options.batchId ? { batchId: options.batchId } : {}),
+    ...(options.scheduleId ? { scheduleId: options.scheduleId } : {}),
+    ...(options.retryOf ? { retryOf: options.retryOf } : {}),
+  };
 }
 
 export function encodeCursor(member: string): string {

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { derivedId } from './ids.js';
 import type { JobService } from './job-service.js';
 import type { ScheduleStore } from './schedule-store.js';
+import { type SpecPolicy, specErrors } from './spec-policy.js';
 
 /** BullMQ queue of schedule firings. Changing it orphans every scheduler already created. */
 export const SCHEDULE_QUEUE = 'ddinit-schedules';
@@ -35,25 +36,38 @@ export interface ScheduleRunnerOptions {
   prefix: string;
   schedules: ScheduleStore;
   jobs: JobService;
+  /** What jobs may touch now; checked again at every firing. */
+  policy: SpecPolicy;
   logger: FastifyBaseLogger;
 }
 
 /**
  * Creates the jobs of one firing. Their ids derive from the firing job's id and the template index,
- * so a firing retried after a crash half-way creates only the jobs still missing.
+ * so a firing retried after a crash half-way creates only the jobs still missing. Each template is
+ * checked against the policy of now, not of when the schedule was made: a template that names a
+ * bucket, root or callback no longer allowed becomes a job that failed with `spec_not_allowed`, listed
+ * under the schedule, never queued.
  */
 export async function fire(
   job: Job<ScheduleFiring>,
   schedules: ScheduleStore,
   jobs: JobService,
+  policy: SpecPolicy,
 ): Promise<number> {
   const schedule = await schedules.get(job.data.scheduleId);
   // A firing that raced the schedule's deletion creates nothing.
   if (!schedule || schedule.tenant !== job.data.tenant) return 0;
   for (const [index, template] of schedule.templates.entries()) {
-    await jobs.create(schedule.tenant, template, {
-      id: derivedId('j', job.id ?? '', String(index)),
-      scheduleId: schedule.id,
+    const options = { id: derivedId('j', job.id ?? '', String(index)), scheduleId: schedule.id };
+    const errors = await specErrors(template, policy, schedule.tenant, `templates.${index}`);
+    if (errors.length === 0) {
+      await jobs.create(schedule.tenant, template, options);
+      continue;
+    }
+    const reasons = errors.map((error) => `${error.path}: ${error.message}`).join('; ');
+    await jobs.refuse(schedule.tenant, template, options, {
+      code: 'spec_not_allowed',
+      message: `schedule ${schedule.id}'s template is no longer allowed here: ${reasons}`,
     });
   }
   return schedule.templates.length;
@@ -62,7 +76,7 @@ export async function fire(
 export function startScheduleRunner(options: ScheduleRunnerOptions): Worker<ScheduleFiring, number> {
   const worker = new Worker<ScheduleFiring, number>(
     SCHEDULE_QUEUE,
-    (job) => fire(job, options.schedules, options.jobs),
+    (job) => fire(job, options.schedules, options.jobs, options.policy),
     { connection: options.connection, prefix: options.prefix, concurrency: 4 },
   );
   worker.on('failed', (job, error) =>

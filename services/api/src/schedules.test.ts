@@ -1,6 +1,18 @@
+import { WebhookEvent } from '@ddinit/contracts';
 import { Queue } from 'bullmq';
+import { Webhook } from 'standardwebhooks';
 import { SCHEDULE_QUEUE } from './schedule-runner.js';
-import { KEYS, startTestApi, stopTestApi, type TestApi, validSpec, waitFor } from './testing/harness.js';
+import {
+  KEYS,
+  startTestApi,
+  startWebhookReceiver,
+  stopTestApi,
+  type TestApi,
+  validSpec,
+  WEBHOOK_SECRET,
+  type WebhookReceiver,
+  waitFor,
+} from './testing/harness.js';
 
 let api: TestApi;
 let firings: Queue;
@@ -107,5 +119,81 @@ describe('schedules', () => {
     expect(neither.body.errors).toEqual([
       { path: 'body.cron', message: 'give exactly one of cron and every' },
     ]);
+  });
+});
+
+describe('a schedule whose template the policy no longer allows', () => {
+  // A replica that accepted the schedule under the old bucket list (it runs no schedule runner), and
+  // one configured since with fewer buckets, whose runner fires it: a rolling configuration change.
+  let before: TestApi;
+  let after: TestApi;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    before = await startTestApi('schedules-policy', { background: false });
+    after = await startTestApi('schedules-policy', {
+      queuePrefix: before.prefix,
+      allowedBuckets: ['models'],
+    });
+  });
+  afterAll(async () => {
+    await stopTestApi(after);
+    await stopTestApi(before);
+    await receiver?.close();
+  });
+
+  it('fails that template at each firing, naming the field, with its webhook, and still queues the allowed one', async () => {
+    const stillAllowed = 's3://models/scheduled/';
+    const templates = [
+      validSpec({ callback: { url: receiver.url } }),
+      validSpec({ output: { uri: stillAllowed } }),
+    ];
+    const created = await before.request('POST', '/v1/schedules', { body: { every: 1000, templates } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+
+    const recent = await waitFor(
+      'a firing',
+      async () => {
+        const response = await after.request('GET', `/v1/schedules/${id}`);
+        return response.body.recentJobs.length >= 2 ? response.body.recentJobs : undefined;
+      },
+      8_000,
+    );
+    expect((await after.request('DELETE', `/v1/schedules/${id}`)).status).toBe(204);
+    const views = await Promise.all(
+      recent.map(
+        async ({ id: jobId }: { id: string }) => (await after.request('GET', `/v1/jobs/${jobId}`)).body,
+      ),
+    );
+    const refused = views.filter((view) => view.spec.output.uri !== stillAllowed);
+    const queued = views.filter((view) => view.spec.output.uri === stillAllowed);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(queued.length).toBeGreaterThan(0);
+    for (const view of refused) {
+      expect(view).toMatchObject({ scheduleId: id, status: 'failed', attempts: 0, startedAt: null });
+      expect(view.error.code).toBe('spec_not_allowed');
+      expect(view.error.message).toContain('templates.0.output.uri: bucket "outputs" is not allowed');
+      expect(await after.queue.getJob(view.id)).toBeUndefined();
+    }
+    const events = await waitFor('the webhooks of the refused jobs', async () => {
+      const received = receiver.received.map((delivery) => {
+        new Webhook(WEBHOOK_SECRET).verify(delivery.body, delivery.headers as Record<string, string>);
+        return WebhookEvent.parse(JSON.parse(delivery.body));
+      });
+      return refused.every((view) => received.some((event) => event.data.id === view.id))
+        ? received
+        : undefined;
+    });
+    for (const view of refused) {
+      const own = events.filter((event) => event.data.id === view.id);
+      expect(own.map((event) => [event.type, event.data.error?.code])).toEqual([
+        ['job.failed', 'spec_not_allowed'],
+      ]);
+    }
+    for (const view of queued) {
+      expect(view).toMatchObject({ scheduleId: id, status: 'queued' });
+      expect(await after.queue.getJob(view.id)).toBeDefined();
+    }
   });
 });

@@ -3,8 +3,6 @@
  * services/worker (an in-process BullMQ Worker returning a schema-valid fake JobResult), because
  * these tests are about what the API makes of finished jobs, not about initialization.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type JobResource, WebhookEvent } from '@ddinit/contracts';
 import { INIT_QUEUE, redisConnection } from '@ddinit/queue';
 import { QueueEvents, UnrecoverableError } from 'bullmq';
@@ -13,57 +11,27 @@ import {
   type FakeWorker,
   fakeResult,
   REDIS_URL,
+  type ReceivedWebhook,
   startFakeWorker,
   startTestApi,
+  startWebhookReceiver,
   stopTestApi,
   type TestApi,
   validSpec,
   WEBHOOK_SECRET,
+  type WebhookReceiver,
   waitFor,
 } from './testing/harness.js';
 import { signWebhook } from './webhooks.js';
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local webhook receiver; `failFirst` answers 500 to that many requests before accepting. */
-async function startReceiver(): Promise<{
-  url: string;
-  received: Received[];
-  failFirst: number;
-  server: Server;
-}> {
-  const state = { received: [] as Received[], failFirst: 0 };
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      state.received.push({ headers: request.headers, body });
-      if (state.failFirst > 0) {
-        state.failFirst -= 1;
-        response.writeHead(500).end();
-      } else {
-        response.writeHead(204).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, { url: `http://127.0.0.1:${port}/hooks`, server });
-}
-
 let api: TestApi;
 let worker: FakeWorker;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: WebhookReceiver;
 const verifier = new Webhook(WEBHOOK_SECRET);
 
 beforeAll(async () => {
   api = await startTestApi('webhooks', {}, { webhookRetry: { attempts: 3, delayMs: 100 } });
-  receiver = await startReceiver();
+  receiver = await startWebhookReceiver();
   worker = startFakeWorker(api.prefix, async (job, _token, signal) => {
     const mode = job.data.spec.labels?.mode;
     await job.updateProgress({ phase: 'within', layer: 1, layers: 2, fraction: 0.5 });
@@ -81,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
-  await new Promise((resolve) => receiver?.server.close(resolve));
+  await receiver?.close();
   await stopTestApi(api);
 });
 
@@ -175,7 +143,7 @@ describe('completion webhooks', () => {
     await waitFor('the retried webhook', async () => eventsFor(id).length >= 2);
     const deliveries = receiver.received.filter((delivery) => delivery.body.includes(id));
     expect(deliveries).toHaveLength(2);
-    const [first, second] = deliveries as [Received, Received];
+    const [first, second] = deliveries as [ReceivedWebhook, ReceivedWebhook];
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
     expect(second.body).toBe(first.body);
     for (const delivery of deliveries) {

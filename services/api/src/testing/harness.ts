@@ -3,6 +3,8 @@
  * that is deleted afterwards, and a fetch-based client. Not part of the build.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InitOptions, type JobResult, type JobSpecInput } from '@ddinit/contracts';
 import { deletePrefix, INIT_QUEUE, type InitJobData, redisConnection } from '@ddinit/queue';
 import { type Processor, Queue, Worker } from 'bullmq';
@@ -196,4 +198,43 @@ export function startFakeWorker(prefix: string, processor: Processor<InitJobData
       connection.disconnect();
     },
   };
+}
+
+export interface ReceivedWebhook {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Answers 500 to this many requests before accepting. */
+  failFirst: number;
+  close(): Promise<void>;
+}
+
+/** A webhook receiver on loopback (the test config allows private callback targets). */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const state = { received: [] as ReceivedWebhook[], failFirst: 0 };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      state.received.push({ headers: request.headers, body });
+      if (state.failFirst > 0) {
+        state.failFirst -= 1;
+        response.writeHead(500).end();
+      } else {
+        response.writeHead(204).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}/hooks`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
 }
