@@ -50,9 +50,7 @@ export interface ScheduleRunnerOptions {
  */
 export async function fire(
   job: Job<ScheduleFiring>,
-  schedules: ScheduleStore,
-  jobs: JobService,
-  policy: SpecPolicy,
+  { schedules, jobs, policy, logger }: Omit<ScheduleRunnerOptions, 'connection' | 'prefix'>,
 ): Promise<number> {
   const schedule = await schedules.get(job.data.scheduleId);
   // A firing that raced the schedule's deletion creates nothing.
@@ -65,6 +63,7 @@ export async function fire(
       continue;
     }
     const reasons = errors.map((error) => `${error.path}: ${error.message}`).join('; ');
+    logger.warn({ scheduleId: schedule.id, errors }, 'schedule template refused by the policy');
     await jobs.refuse(schedule.tenant, template, options, {
       code: 'spec_not_allowed',
       message: `schedule ${schedule.id}'s template is no longer allowed here: ${reasons}`,
@@ -74,11 +73,11 @@ export async function fire(
 }
 
 export function startScheduleRunner(options: ScheduleRunnerOptions): Worker<ScheduleFiring, number> {
-  const worker = new Worker<ScheduleFiring, number>(
-    SCHEDULE_QUEUE,
-    (job) => fire(job, options.schedules, options.jobs, options.policy),
-    { connection: options.connection, prefix: options.prefix, concurrency: 4 },
-  );
+  const worker = new Worker<ScheduleFiring, number>(SCHEDULE_QUEUE, (job) => fire(job, options), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: 4,
+  });
   worker.on('failed', (job, error) =>
     options.logger.warn({ scheduleId: job?.data.scheduleId, err: error }, 'schedule firing failed'),
   );
