@@ -23,3 +23,23 @@ export const BatchView = z.object({
   jobIds: z.array(z.string()),
 });
 export type BatchView = z.infer<typeof BatchView>;
+
+/** GET /v1/batches: one entry of the tenant's batches; its counts are at GET /v1/batches/:id. */
+export const BatchSummary = BatchView.pick({ id: true, createdAt: true, total: true });
+export type BatchSummary = z.infer<typeof BatchSummary>;
+
+export const BatchListQuery = z
+  .object({
+    /** Batches per page. @defaultValue 20 */
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type BatchListQuery = z.infer<typeof BatchListQuery>;
+
+export const BatchList = z.object({
+  items: z.array(BatchSummary),
+  /** Pass as `cursor` for the next page; null when there is none. */
+  nextCursor: z.string().nullable(),
+});
+export type BatchList = z.infer<typeof BatchList>;

@@ -97,7 +97,8 @@ return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 
 const MEMBER_TIME_DIGITS = 15;
 
-function indexMember(createdAt: string, id: string): string {
+/** The position of an item in an index: newest first by creation time, then by id. */
+export function indexMember(createdAt: string, id: string): string {
   return `${String(Date.parse(createdAt)).padStart(MEMBER_TIME_DIGITS, '0')}|${id}`;
 }
 
@@ -162,13 +163,22 @@ export class JobStore {
     if (record.batchId) fields.push('batchId', record.batchId);
     if (record.scheduleId) fields.push('scheduleId', record.scheduleId);
     if (record.retryOf) fields.push('retryOf', record.retryOf);
-    const cutoff = new Date(Date.parse(record.createdAt) - this.recordTtlSeconds * 1000).toISOString();
     const reply = (await CREATE.run(
       this.redis,
       [this.recordKey(record.id), ...indexes],
-      [indexMember(record.createdAt, record.id), this.recordTtlSeconds, indexMember(cutoff, ''), ...fields],
+      [
+        indexMember(record.createdAt, record.id),
+        this.recordTtlSeconds,
+        this.expiredBefore(record.createdAt),
+        ...fields,
+      ],
     )) as [number, string];
     return reply[0] === 1 ? { created: true } : { created: false, requestHash: reply[1] || undefined };
+  }
+
+  /** Index members below this one belong to items whose records expired by `now`. */
+  expiredBefore(now: string): string {
+    return indexMember(new Date(Date.parse(now) - this.recordTtlSeconds * 1000).toISOString(), '');
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

@@ -55,4 +55,45 @@ describe('batches', () => {
     const empty = await api.request('POST', '/v1/batches', { body: { jobs: [] } });
     expect(empty.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.jobs']);
   });
+
+  it("lists the tenant's batches newest first, a page at a time", async () => {
+    const mine: string[] = [];
+    for (const size of [1, 2, 3]) {
+      const jobs = Array.from({ length: size }, () => validSpec());
+      mine.push((await api.request('POST', '/v1/batches', { body: { jobs } })).body.id);
+    }
+    const theirs = (
+      await api.request('POST', '/v1/batches', { body: { jobs: [validSpec()] }, key: KEYS.beta })
+    ).body.id;
+
+    const listed: { id: string; createdAt: string; total: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
+      const page = await api.request('GET', `/v1/batches${query}`);
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      listed.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const ids = listed.map((item) => item.id);
+    expect(ids).toEqual(expect.arrayContaining(mine));
+    expect(ids).not.toContain(theirs);
+    expect(new Set(ids).size).toBe(ids.length);
+    const times = listed.map((item) => item.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(mine.map((id) => listed.find((item) => item.id === id)?.total)).toEqual([1, 2, 3]);
+
+    const other = await api.request('GET', '/v1/batches', { key: KEYS.beta });
+    expect(other.body).toEqual({
+      items: [{ id: theirs, createdAt: expect.any(String), total: 1 }],
+      nextCursor: null,
+    });
+    const bad = await api.request('GET', '/v1/batches?limit=101&cursor=bm90LWEtY3Vyc29y');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.limit']);
+    const badCursor = await api.request('GET', '/v1/batches?cursor=bm90LWEtY3Vyc29y');
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
+  });
 });

@@ -2,7 +2,7 @@
  * The compiled serializers write what zod's encode writes, for every shape a response takes, and
  * nothing a schema leaves out.
  */
-import { BatchView, JobList, JobResource, JobSpec, ScheduleView } from '@ddinit/contracts';
+import { BatchList, BatchView, JobList, JobResource, JobSpec, ScheduleView } from '@ddinit/contracts';
 import type { z } from 'zod';
 import { FIXTURES, loadFixture } from '../../../packages/report-html/src/testing/fixtures.js';
 import { compileSerializer } from './serializer.js';
@@ -85,6 +85,7 @@ test('lists, batches and schedules serialize as zod encodes them', () => {
     counts: { queued: 1, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
     jobIds: ['j_1', 'j_2'],
   });
+  expectSameAsZod(BatchList, { items: [{ id: 'b_1', createdAt, total: 2 }], nextCursor: null });
   expectSameAsZod(ScheduleView, {
     id: 's_1',
     name: null,

@@ -288,9 +288,12 @@ describeInChromium('web console in headless Chromium', () => {
     expect(await page.locator('a[href^="#/jobs/j_"]').count()).toBe(3);
     await page.screenshot({ path: path.join(DOCS, 'console-batch.png'), fullPage: true });
     for (const jobId of batch.body.jobIds) await api('POST', `/v1/jobs/${jobId}/cancel`);
-    // Batches have no list in the API; this browser remembers the ones it created.
+    // The tenant's batches, from the API.
     await page.getByRole('link', { name: 'Batches' }).click();
     await page.getByRole('link', { name: id }).waitFor();
+    expect(await page.locator('li', { has: page.getByRole('link', { name: id }) }).textContent()).toMatch(
+      /3 jobs, created/,
+    );
     expect(errors).toEqual([]);
   }, 60_000);
 

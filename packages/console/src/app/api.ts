@@ -3,6 +3,7 @@
  * problem+json errors turned into ApiError with their stable `code` and field errors.
  */
 import type {
+  BatchList,
   BatchSpecInput,
   BatchView,
   FieldError,
@@ -123,6 +124,12 @@ export class Api {
 
   deleteSchedule(id: string): Promise<void> {
     return this.json('DELETE', `/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
+  /** The tenant's batches, newest first, a page at a time. */
+  batches(cursor?: string): Promise<BatchList> {
+    const query = new URLSearchParams({ limit: '20', ...(cursor ? { cursor } : {}) });
+    return this.json('GET', `/v1/batches?${query}`);
   }
 
   batch(id: string): Promise<BatchView> {

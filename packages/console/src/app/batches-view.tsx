@@ -1,17 +1,20 @@
 /**
- * Batches: create one from a JSON list of specs, open one by id, and the batches created in this
- * browser (the API has no batch list). A batch shows its jobs per status, polled while any is active.
+ * Batches: the tenant's batches, newest first ("More batches" follows the API's cursor), one opened by
+ * id, and a new one from a JSON list of specs. A batch shows its jobs per status, polled while any is
+ * active.
  */
 import type { BatchSpecInput, JobStatus } from '@ddinit/contracts';
 import { useState } from 'preact/hooks';
 import type { Api, ApiError } from './api.js';
 import { ErrorNote, Field, Section, StatusBadge } from './components.js';
 import { relativeTime } from './format.js';
-import { rememberBatch, rememberedBatches } from './key-store.js';
-import { toApiError, useNow, usePolled } from './poll.js';
+import { toApiError, useNow, useOlderPages, usePolled } from './poll.js';
 import { href, JOB_STATUSES } from './route.js';
 import { parseBatchText } from './spec-form.js';
 import { OtherErrors } from './submit-view.js';
+
+/** The list changes only when batches are created, here or elsewhere. */
+const LIST_POLL_MS = 30_000;
 
 const EXAMPLE = JSON.stringify(
   [1, 2].map((seed) => ({
@@ -29,7 +32,13 @@ export function BatchesView({ api }: { api: Api }) {
   const [parseError, setParseError] = useState<string>();
   const [error, setError] = useState<ApiError>();
   const [openId, setOpenId] = useState('');
-  const recent = rememberedBatches();
+  const first = usePolled(
+    () => api.batches(),
+    [api],
+    () => LIST_POLL_MS,
+  );
+  const pages = useOlderPages(first.value, (cursor) => api.batches(cursor), [api]);
+  const now = useNow(10_000);
 
   async function create(event: Event) {
     event.preventDefault();
@@ -43,7 +52,6 @@ export function BatchesView({ api }: { api: Api }) {
     }
     try {
       const batch = await api.createBatch(spec);
-      rememberBatch(batch.id);
       location.hash = href({ view: 'batch', id: batch.id });
     } catch (caught) {
       setError(toApiError(caught));
@@ -73,19 +81,33 @@ export function BatchesView({ api }: { api: Api }) {
         </Field>
         <button type="submit">Open</button>
       </form>
-      {recent.length > 0 && (
-        <Section title="Created in this browser">
+      <Section title="Your batches">
+        <ErrorNote error={first.error} />
+        {first.value && pages.items.length === 0 && <p class="empty">No batches yet.</p>}
+        {pages.items.length > 0 && (
           <ul class="plain">
-            {recent.map((id) => (
-              <li key={id}>
-                <a href={href({ view: 'batch', id })}>
-                  <code>{id}</code>
-                </a>
+            {pages.items.map((batch) => (
+              <li key={batch.id}>
+                <a href={href({ view: 'batch', id: batch.id })}>
+                  <code>{batch.id}</code>
+                </a>{' '}
+                <span class="muted">
+                  {batch.total} {batch.total === 1 ? 'job' : 'jobs'}, created{' '}
+                  <time dateTime={batch.createdAt} title={batch.createdAt}>
+                    {relativeTime(batch.createdAt, now)}
+                  </time>
+                </span>
               </li>
             ))}
           </ul>
-        </Section>
-      )}
+        )}
+        <ErrorNote error={pages.error} />
+        {pages.cursor && (
+          <button type="button" onClick={pages.loadMore} disabled={pages.loading}>
+            {pages.loading ? 'Loading…' : 'More batches'}
+          </button>
+        )}
+      </Section>
       <form class="card" onSubmit={create} noValidate aria-label="Create a batch">
         <h2>New batch</h2>
         <Field

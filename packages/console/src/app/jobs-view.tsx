@@ -4,11 +4,10 @@
  * API's cursor and appends older pages.
  */
 import type { JobResource, JobStatus } from '@ddinit/contracts';
-import { useEffect, useState } from 'preact/hooks';
-import type { Api, ApiError } from './api.js';
+import type { Api } from './api.js';
 import { ErrorNote, ProgressBar, StatusBadge } from './components.js';
 import { elapsed, isActive, relativeTime, shortUri } from './format.js';
-import { toApiError, useNow, usePolled } from './poll.js';
+import { useNow, useOlderPages, usePolled } from './poll.js';
 import { href, JOB_STATUSES } from './route.js';
 
 const ACTIVE_POLL_MS = 1_500;
@@ -20,35 +19,13 @@ export function JobsView({ api, status }: { api: Api; status: JobStatus | undefi
     [api, status],
     (list) => (list.items.some((job) => isActive(job.status)) ? ACTIVE_POLL_MS : IDLE_POLL_MS),
   );
-  const [older, setOlder] = useState<{ items: JobResource[]; cursor: string | null }>({
-    items: [],
-    cursor: null,
-  });
-  const [moreError, setMoreError] = useState<ApiError>();
-  const [loadingMore, setLoadingMore] = useState(false);
+  const pages = useOlderPages(
+    first.value,
+    (cursor) => api.listJobs({ ...(status ? { status } : {}), cursor }),
+    [status],
+  );
+  const jobs = pages.items;
   const now = useNow();
-
-  // A new filter starts from the first page again.
-  useEffect(() => setOlder({ items: [], cursor: null }), [status]);
-
-  const firstItems = first.value?.items ?? [];
-  const seen = new Set(firstItems.map((job) => job.id));
-  const jobs = [...firstItems, ...older.items.filter((job) => !seen.has(job.id))];
-  const cursor = older.items.length > 0 ? older.cursor : (first.value?.nextCursor ?? null);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setLoadingMore(true);
-    try {
-      const page = await api.listJobs({ ...(status ? { status } : {}), cursor });
-      setOlder((previous) => ({ items: [...previous.items, ...page.items], cursor: page.nextCursor }));
-      setMoreError(undefined);
-    } catch (error) {
-      setMoreError(toApiError(error));
-    } finally {
-      setLoadingMore(false);
-    }
-  }
 
   return (
     <section aria-labelledby="jobs-title">
@@ -95,10 +72,10 @@ export function JobsView({ api, status }: { api: Api; status: JobStatus | undefi
           </tbody>
         </table>
       )}
-      <ErrorNote error={moreError} />
-      {cursor && (
-        <button type="button" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Loading…' : 'More jobs'}
+      <ErrorNote error={pages.error} />
+      {pages.cursor && (
+        <button type="button" onClick={pages.loadMore} disabled={pages.loading}>
+          {pages.loading ? 'Loading…' : 'More jobs'}
         </button>
       )}
     </section>

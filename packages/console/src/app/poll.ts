@@ -72,3 +72,58 @@ export function useNow(ms = 1_000): number {
   }, [ms]);
   return now;
 }
+
+/** A page of a list the API pages by cursor. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface OlderPages<T> {
+  /** The polled first page's items, then the older pages loaded so far, each item once. */
+  items: T[];
+  /** Where "more" would continue; null at the end. */
+  cursor: string | null;
+  loading: boolean;
+  error?: ApiError;
+  loadMore(): Promise<void>;
+}
+
+/**
+ * Older pages behind a polled first page, loaded on demand through the API's cursor and dropped when
+ * `deps` change (another filter starts from the first page again).
+ */
+export function useOlderPages<T extends { id: string }>(
+  first: Page<T> | undefined,
+  loadPage: (cursor: string) => Promise<Page<T>>,
+  deps: readonly unknown[],
+): OlderPages<T> {
+  const [older, setOlder] = useState<Page<T>>({ items: [], nextCursor: null });
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(false);
+  // The caller names what the list depends on.
+  useEffect(() => setOlder({ items: [], nextCursor: null }), deps);
+
+  const firstItems = first?.items ?? [];
+  const seen = new Set(firstItems.map((item) => item.id));
+  const cursor = older.items.length > 0 ? older.nextCursor : (first?.nextCursor ?? null);
+  return {
+    items: [...firstItems, ...older.items.filter((item) => !seen.has(item.id))],
+    cursor,
+    loading,
+    ...(error ? { error } : {}),
+    async loadMore() {
+      if (!cursor) return;
+      setLoading(true);
+      try {
+        const page = await loadPage(cursor);
+        setOlder((previous) => ({ items: [...previous.items, ...page.items], nextCursor: page.nextCursor }));
+        setError(undefined);
+      } catch (caught) {
+        setError(toApiError(caught));
+      } finally {
+        setLoading(false);
+      }
+    },
+  };
+}

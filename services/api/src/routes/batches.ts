@@ -1,8 +1,8 @@
-import { BatchSpec, BatchView } from '@ddinit/contracts';
+import { BatchList, BatchListQuery, BatchSpec, BatchView } from '@ddinit/contracts';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { BatchRecord, BatchStore } from '../batch-store.js';
 import { newId } from '../ids.js';
-import type { JobService } from '../job-service.js';
+import { decodeCursor, encodeCursor, type JobService } from '../job-service.js';
 import { problem } from '../problems.js';
 import { type SpecPolicy, specErrors } from '../spec-policy.js';
 import { AUTHED, assertNoFieldErrors, IdParams, problemResponses } from './common.js';
@@ -48,6 +48,29 @@ export const batchRoutes: FastifyPluginAsyncZod<BatchRoutesOptions> = async (app
       const counts = { queued: planned.length, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
       const { id, createdAt, jobIds } = record;
       return reply.code(202).send({ id, createdAt, total: planned.length, counts, jobIds });
+    },
+  );
+
+  app.get(
+    '/batches',
+    {
+      schema: {
+        tags: ['batches'],
+        summary: "List the tenant's batches, newest first",
+        description:
+          'Each with its id, creation time and number of jobs; `GET /v1/batches/:id` counts them by status.',
+        querystring: BatchListQuery,
+        response: { 200: BatchList, ...problemResponses(400, ...AUTHED) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const before = cursor === undefined ? undefined : decodeCursor(cursor);
+      const page = await batches.page(request.tenant, { ...(before ? { before } : {}), count: limit });
+      return {
+        items: page.records.map(({ id, createdAt, jobIds }) => ({ id, createdAt, total: jobIds.length })),
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+      };
     },
   );
 
