@@ -62,7 +62,7 @@ export class Background {
     this.sweeper = startRetentionSweeper(this.options.queue as Queue, this.options.retention, {
       onError: (error) => logger.debug({ err: error }, 'retention sweep failed'),
     });
-    this.workers.push(startScheduleRunner({ connection, prefix, schedules, jobs, policy, logger }));
+    this.workers.push(startScheduleRunner({ connection, prefix, schedules, jobs, policy, metrics, logger }));
     if (webhookSecret) {
       this.workers.push(
         startWebhookSender({

@@ -89,9 +89,14 @@ export class JobService {
   /**
    * Records a job that is refused instead of queued (a schedule's template the policy no longer
    * allows): it reads as failed with `error` and zero attempts, and its webhook goes out as for any
-   * failure. Idempotent like `create`: a retried refusal changes nothing.
+   * failure. Idempotent like `create`: a retried refusal changes nothing (`created` is false).
    */
-  async refuse(tenant: string, spec: JobSpec, options: CreateOptions, error: JobError): Promise<JobResource> {
+  async refuse(
+    tenant: string,
+    spec: JobSpec,
+    options: CreateOptions,
+    error: JobError,
+  ): Promise<CreateOutcome> {
     const fresh = newRecord(tenant, spec, options);
     const { created } = await this.store.create(fresh);
     if (created) {
@@ -108,7 +113,7 @@ export class JobService {
     const view = await this.viewOf(record);
     // The delivery's id derives from the job and its status: a retried refusal queues it once.
     if (view.status === 'failed') await this.outbox.jobFinished(view);
-    return view;
+    return { view, created };
   }
 
   /** Creates a batch's jobs: every record first, then one addBulk, so a batch is queued in one round. */

@@ -10,6 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { derivedId } from './ids.js';
 import type { JobService } from './job-service.js';
+import type { ApiMetrics } from './metrics.js';
 import type { ScheduleStore } from './schedule-store.js';
 import { type SpecPolicy, specErrors } from './spec-policy.js';
 
@@ -38,6 +39,8 @@ export interface ScheduleRunnerOptions {
   jobs: JobService;
   /** What jobs may touch now; checked again at every firing. */
   policy: SpecPolicy;
+  /** Counts refused templates among job failures. */
+  metrics: ApiMetrics;
   logger: FastifyBaseLogger;
 }
 
@@ -50,7 +53,7 @@ export interface ScheduleRunnerOptions {
  */
 export async function fire(
   job: Job<ScheduleFiring>,
-  { schedules, jobs, policy, logger }: Omit<ScheduleRunnerOptions, 'connection' | 'prefix'>,
+  { schedules, jobs, policy, metrics, logger }: Omit<ScheduleRunnerOptions, 'connection' | 'prefix'>,
 ): Promise<number> {
   const schedule = await schedules.get(job.data.scheduleId);
   // A firing that raced the schedule's deletion creates nothing.
@@ -64,10 +67,12 @@ export async function fire(
     }
     const reasons = errors.map((error) => `${error.path}: ${error.message}`).join('; ');
     logger.warn({ scheduleId: schedule.id, errors }, 'schedule template refused by the policy');
-    await jobs.refuse(schedule.tenant, template, options, {
-      code: 'spec_not_allowed',
+    const code = 'spec_not_allowed';
+    const { created } = await jobs.refuse(schedule.tenant, template, options, {
+      code,
       message: `schedule ${schedule.id}'s template is no longer allowed here: ${reasons}`,
     });
+    if (created) metrics.jobFailures.inc({ code });
   }
   return schedule.templates.length;
 }

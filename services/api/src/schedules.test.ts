@@ -191,6 +191,9 @@ describe('a schedule whose template the policy no longer allows', () => {
         ['job.failed', 'spec_not_allowed'],
       ]);
     }
+    const metrics = await after.request('GET', '/metrics', { key: null });
+    const failures = /^ddinit_job_failures_total\{code="spec_not_allowed"\} (\d+)$/m.exec(metrics.body);
+    expect(Number(failures?.[1])).toBeGreaterThanOrEqual(refused.length);
     for (const view of queued) {
       expect(view).toMatchObject({ scheduleId: id, status: 'queued' });
       expect(await after.queue.getJob(view.id)).toBeDefined();
