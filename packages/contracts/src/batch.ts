@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobSpec } from './job.js';
+import { PageQuery, pageOf } from './page.js';
 
 /** POST /v1/batches: many jobs in one request, validated together (one bad spec refuses them all). */
 export const BatchSpec = z.object({ jobs: z.array(JobSpec).min(1).max(500) }).strict();
@@ -28,18 +29,8 @@ export type BatchView = z.infer<typeof BatchView>;
 export const BatchSummary = BatchView.pick({ id: true, createdAt: true, total: true });
 export type BatchSummary = z.infer<typeof BatchSummary>;
 
-export const BatchListQuery = z
-  .object({
-    /** Batches per page. @defaultValue 20 */
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(200).optional(),
-  })
-  .strict();
+export const BatchListQuery = PageQuery.strict();
 export type BatchListQuery = z.infer<typeof BatchListQuery>;
 
-export const BatchList = z.object({
-  items: z.array(BatchSummary),
-  /** Pass as `cursor` for the next page; null when there is none. */
-  nextCursor: z.string().nullable(),
-});
+export const BatchList = pageOf(BatchSummary);
 export type BatchList = z.infer<typeof BatchList>;

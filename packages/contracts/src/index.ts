@@ -4,6 +4,7 @@ export * from './init-options.js';
 export * from './job.js';
 export * from './job-resource.js';
 export * from './limits.js';
+export * from './page.js';
 export * from './preprocessing.js';
 export * from './problem.js';
 export * from './report.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobStatus, JobView } from './job.js';
+import { PageQuery, pageOf } from './page.js';
 
 /**
  * A job as the API shows it: the shared JobView plus where the job came from and whether someone asked
@@ -22,26 +23,17 @@ export const LabelFilter = z.string().regex(/^[a-zA-Z0-9_.-]{1,63}:[\s\S]{0,256}
   message: 'must be key:value with a label key of [a-zA-Z0-9_.-]',
 });
 
-/** GET /v1/jobs query: newest first, `cursor` from the previous page's `nextCursor`. */
+/** GET /v1/jobs query: newest first, optionally one status or label. */
 export const JobListQuery = z
-  .object({
-    status: JobStatus.optional(),
-    label: LabelFilter.optional(),
-    /** Jobs per page. @defaultValue 20 */
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(200).optional(),
-  })
+  .object({ status: JobStatus.optional(), label: LabelFilter.optional(), ...PageQuery.shape })
   .strict();
 export type JobListQuery = z.infer<typeof JobListQuery>;
 
-export const JobList = z.object({
-  items: z.array(JobResource),
-  /**
-   * Pass as `cursor` for the next page; null when there is none. With a status filter a page may hold
-   * fewer than `limit` jobs and still have a next page (the scan per request is bounded).
-   */
-  nextCursor: z.string().nullable(),
-});
+/**
+ * With a status filter a page may hold fewer than `limit` jobs and still have a next page (the scan per
+ * request is bounded).
+ */
+export const JobList = pageOf(JobResource);
 export type JobList = z.infer<typeof JobList>;
 
 /** GET /v1/jobs/:id/logs: the lines the worker logged through job.log, oldest first. */

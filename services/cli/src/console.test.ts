@@ -294,6 +294,14 @@ describeInChromium('web console in headless Chromium', () => {
     expect(await page.locator('li', { has: page.getByRole('link', { name: id }) }).textContent()).toMatch(
       /3 jobs, created/,
     );
+    // A page holds 20: with 20 newer batches, this one is behind "More batches". Their jobs fail at once.
+    const missing = { ...spec('page'), model: { uri: `file://${tmp.root}/model/missing.json` } };
+    for (let i = 0; i < 20; i++)
+      expect((await api('POST', '/v1/batches', { jobs: [missing] })).status).toBe(202);
+    await page.reload();
+    await page.getByRole('button', { name: 'More batches' }).click();
+    await page.getByRole('link', { name: id }).waitFor();
+    expect(await page.locator('a[href^="#/batches/b_"]').count()).toBeGreaterThanOrEqual(21);
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -6,7 +6,7 @@
 import type { BatchSpecInput, JobStatus } from '@ddinit/contracts';
 import { useState } from 'preact/hooks';
 import type { Api, ApiError } from './api.js';
-import { ErrorNote, Field, Section, StatusBadge } from './components.js';
+import { ErrorNote, Field, MoreButton, Section, StatusBadge } from './components.js';
 import { relativeTime } from './format.js';
 import { toApiError, useNow, useOlderPages, usePolled } from './poll.js';
 import { href, JOB_STATUSES } from './route.js';
@@ -101,12 +101,7 @@ export function BatchesView({ api }: { api: Api }) {
             ))}
           </ul>
         )}
-        <ErrorNote error={pages.error} />
-        {pages.cursor && (
-          <button type="button" onClick={pages.loadMore} disabled={pages.loading}>
-            {pages.loading ? 'Loading…' : 'More batches'}
-          </button>
-        )}
+        <MoreButton pages={pages} label="More batches" />
       </Section>
       <form class="card" onSubmit={create} noValidate aria-label="Create a batch">
         <h2>New batch</h2>

@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ApiError } from './api.js';
 import { percent, progressLabel } from './format.js';
+import type { OlderPages } from './poll.js';
 
 export function StatusBadge({ status }: { status: JobStatus }) {
   return <span class={`badge badge-${status}`}>{status}</span>;
@@ -36,6 +37,20 @@ export function ErrorNote({ error }: { error: ApiError | undefined }) {
     <p class="error" role="alert">
       <code>{error.code}</code> {error.detail}
     </p>
+  );
+}
+
+/** Under a paged list: why the last older page failed, and the button for the next one while any is left. */
+export function MoreButton({ pages, label }: { pages: OlderPages<{ id: string }>; label: string }) {
+  return (
+    <>
+      <ErrorNote error={pages.error} />
+      {pages.cursor && (
+        <button type="button" onClick={pages.loadMore} disabled={pages.loading}>
+          {pages.loading ? 'Loading…' : label}
+        </button>
+      )}
+    </>
   );
 }
 

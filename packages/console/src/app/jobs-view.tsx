@@ -5,7 +5,7 @@
  */
 import type { JobResource, JobStatus } from '@ddinit/contracts';
 import type { Api } from './api.js';
-import { ErrorNote, ProgressBar, StatusBadge } from './components.js';
+import { ErrorNote, MoreButton, ProgressBar, StatusBadge } from './components.js';
 import { elapsed, isActive, relativeTime, shortUri } from './format.js';
 import { useNow, useOlderPages, usePolled } from './poll.js';
 import { href, JOB_STATUSES } from './route.js';
@@ -72,12 +72,7 @@ export function JobsView({ api, status }: { api: Api; status: JobStatus | undefi
           </tbody>
         </table>
       )}
-      <ErrorNote error={pages.error} />
-      {pages.cursor && (
-        <button type="button" onClick={pages.loadMore} disabled={pages.loading}>
-          {pages.loading ? 'Loading…' : 'More jobs'}
-        </button>
-      )}
+      <MoreButton pages={pages} label="More jobs" />
     </section>
   );
 }
