@@ -4,9 +4,13 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { deletePrefix } from '@ddinit/queue';
+import { Redis } from 'ioredis';
 import { copyImages, MODEL, runCli, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const KEY = 'test-key-0123456789abcdef';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const PREFIX = `ddinit-cli-test-${process.pid}-${Date.now()}`;
 let tmp: TempDir;
 let server: Serving;
 let env: NodeJS.ProcessEnv;
@@ -20,8 +24,8 @@ beforeAll(async () => {
     ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    DDINIT_QUEUE_PREFIX: `ddinit-cli-test-${process.pid}-${Date.now()}`,
+    REDIS_URL,
+    DDINIT_QUEUE_PREFIX: PREFIX,
     DDINIT_API_KEYS: `${KEY}:tenant-a`,
     DDINIT_FILE_ROOT: tmp.root,
     DDINIT_BACKEND: 'wasm',
@@ -34,6 +38,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   await tmp.cleanup();
+  const redis = new Redis(REDIS_URL);
+  await deletePrefix(redis, PREFIX);
+  redis.disconnect();
 });
 
 test('a job submitted through the API is run by the worker and its checkpoint is written', async () => {

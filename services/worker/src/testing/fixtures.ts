@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobResult, JobSpecInput } from '@ddinit/contracts';
-import { DEFAULT_JOB_OPTIONS, INIT_JOB, INIT_QUEUE, InitJobData } from '@ddinit/queue';
+import { DEFAULT_JOB_OPTIONS, deletePrefix, INIT_JOB, INIT_QUEUE, InitJobData } from '@ddinit/queue';
 import { createS3Client, S3Store } from '@ddinit/storage';
 import * as tf from '@tensorflow/tfjs';
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
@@ -87,9 +87,10 @@ export async function setUp(name: string): Promise<Fixtures> {
     events,
     env,
     close: async () => {
-      await queue.obliterate({ force: true });
       await events.close();
       await queue.close();
+      // The queue and the job records some tests write beside it.
+      await deletePrefix(connections[0], prefix);
       // BullMQ leaves connections it was given open.
       await Promise.all(connections.map((connection) => connection.quit()));
       client.destroy();
