@@ -26,9 +26,11 @@ export async function settleWithin(
 
 /**
  * Closes a connection: QUIT when connected (pending replies arrive first), else disconnect, which also
- * cancels ioredis's pending reconnect timer that QUIT would leave running.
+ * cancels ioredis's pending reconnect timer that QUIT would leave running. An ended connection is left
+ * alone: disconnecting it again would only start ioredis's 2 s timer for a socket already closed.
  */
 export async function closeRedis(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'end') return;
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;
