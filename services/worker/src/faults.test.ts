@@ -5,10 +5,7 @@
  * with a stable code and no model.json.
  */
 import type { JobResult } from '@ddinit/contracts';
-import {
-  type S3FaultProxy,
-  startS3FaultProxy,
-} from '../../../packages/storage/src/testing/s3-fault-proxy.js';
+import type { S3FaultProxy } from '../../../packages/storage/src/testing/s3-fault-proxy.js';
 import {
   addJob,
   childrenOf,
@@ -17,10 +14,9 @@ import {
   finalState,
   isAlive,
   mismatchedFiles,
-  setUp,
+  setUpBehindFaultProxy,
   specFor,
   waitFor,
-  workersKilledAfterEach,
 } from './testing/fixtures.js';
 
 const BOUND = 60_000;
@@ -30,16 +26,9 @@ const TWO_TRIES = { attempts: 2, backoff: { type: 'fixed', delay: 300 } } as con
 let fx: Fixtures;
 let proxy: S3FaultProxy;
 /** A worker process that reaches S3 through the proxy. */
-const spawnBehindProxy = workersKilledAfterEach(() => ({ ...fx.env, S3_ENDPOINT: proxy.endpoint }));
-
-beforeAll(async () => {
-  fx = await setUp('faults');
-  proxy = await startS3FaultProxy(fx.s3.settings);
-});
-afterEach(() => proxy.clear());
-afterAll(async () => {
-  await proxy.close();
-  await fx.close();
+const spawnBehindProxy = setUpBehindFaultProxy('faults', (fixtures, faults) => {
+  fx = fixtures;
+  proxy = faults;
 });
 
 /** Requests the proxy saw for keys under `prefix`, as `METHOD key fault`. */

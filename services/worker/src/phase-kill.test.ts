@@ -6,11 +6,7 @@
  * under test long enough to be hit.
  */
 import type { JobResult } from '@ddinit/contracts';
-import {
-  type FaultRule,
-  type S3FaultProxy,
-  startS3FaultProxy,
-} from '../../../packages/storage/src/testing/s3-fault-proxy.js';
+import type { FaultRule, S3FaultProxy } from '../../../packages/storage/src/testing/s3-fault-proxy.js';
 import {
   addJob,
   childrenOf,
@@ -20,10 +16,9 @@ import {
   isAlive,
   mismatchedFiles,
   recordProgress,
-  setUp,
+  setUpBehindFaultProxy,
   specFor,
   waitFor,
-  workersKilledAfterEach,
 } from './testing/fixtures.js';
 
 /** Killing, the lock running out (DDINIT_LOCK_MS=3000), the stall check and a second run. */
@@ -34,16 +29,10 @@ const ENGINE_PHASES = ['random', 'within', 'between', 'report'];
 
 let fx: Fixtures;
 let proxy: S3FaultProxy;
-const spawnBehindProxy = workersKilledAfterEach(() => ({ ...fx.env, S3_ENDPOINT: proxy.endpoint }));
-
-beforeAll(async () => {
-  fx = await setUp('phase-kill');
-  proxy = await startS3FaultProxy(fx.s3.settings);
-});
-afterEach(() => proxy.clear());
-afterAll(async () => {
-  await proxy.close();
-  await fx.close();
+/** A worker process that reaches S3 through the proxy. */
+const spawnBehindProxy = setUpBehindFaultProxy('phase-kill', (fixtures, faults) => {
+  fx = fixtures;
+  proxy = faults;
 });
 
 interface PhaseCase {

@@ -16,6 +16,10 @@ import * as tf from '@tensorflow/tfjs';
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { waitFor } from '../../../../packages/queue/src/testing/wait-for.js';
+import {
+  type S3FaultProxy,
+  startS3FaultProxy,
+} from '../../../../packages/storage/src/testing/s3-fault-proxy.js';
 import { type S3TestServer, startS3Server } from '../../../../packages/storage/src/testing/s3-server.js';
 import { processorPath } from '../main.js';
 
@@ -175,6 +179,32 @@ export function workersKilledAfterEach(
     started.push(worker);
     return worker;
   };
+}
+
+/**
+ * A test file's fixtures with S3 behind a fault proxy: set up before its tests (`use` receives them),
+ * the proxy's rules cleared after each test, both closed after the last. Returns a spawner of workers
+ * that reach S3 through the proxy, killed after each test.
+ */
+export function setUpBehindFaultProxy(
+  name: string,
+  use: (fx: Fixtures, proxy: S3FaultProxy) => void,
+): (env?: Record<string, string>) => WorkerProcess {
+  let up: { fx: Fixtures; proxy: S3FaultProxy } | undefined;
+  beforeAll(async () => {
+    const fx = await setUp(name);
+    up = { fx, proxy: await startS3FaultProxy(fx.s3.settings) };
+    use(up.fx, up.proxy);
+  });
+  afterEach(() => up?.proxy.clear());
+  afterAll(async () => {
+    await up?.proxy.close();
+    await up?.fx.close();
+  });
+  return workersKilledAfterEach(() => {
+    if (!up) throw new Error('the fixtures are not set up yet');
+    return { ...up.fx.env, S3_ENDPOINT: up.proxy.endpoint };
+  });
 }
 
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
