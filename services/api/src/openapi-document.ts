@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import type { ApiConfig } from './config.js';
+import { closeRedis } from './settle.js';
 
 /** A configuration that affects no route or schema: the document is the same in every deployment. */
 const DOCUMENT_CONFIG: ApiConfig = {
@@ -36,7 +37,6 @@ export async function generateOpenApi(): Promise<string> {
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;
   } finally {
     await app.close();
-    // Disconnecting a connection that already ended would leave ioredis's 2 s close timer behind.
-    if (redis.status !== 'end') redis.disconnect();
+    await closeRedis(redis, 1_000);
   }
 }

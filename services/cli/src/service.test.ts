@@ -4,12 +4,10 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { deletePrefix } from '@ddinit/queue';
-import { Redis } from 'ioredis';
+import { deleteKeys } from '../../api/src/testing/harness.js';
 import { copyImages, MODEL, runCli, type Serving, startServe, type TempDir, tempDir } from './testing/cli.js';
 
 const KEY = 'test-key-0123456789abcdef';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const PREFIX = `ddinit-cli-test-${process.pid}-${Date.now()}`;
 let tmp: TempDir;
 let server: Serving;
@@ -24,7 +22,7 @@ beforeAll(async () => {
     ...process.env,
     PORT: '0',
     HOST: '127.0.0.1',
-    REDIS_URL,
+    REDIS_URL: 'redis://127.0.0.1:6379',
     DDINIT_QUEUE_PREFIX: PREFIX,
     DDINIT_API_KEYS: `${KEY}:tenant-a`,
     DDINIT_FILE_ROOT: tmp.root,
@@ -37,10 +35,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await deleteKeys(PREFIX);
   await tmp.cleanup();
-  const redis = new Redis(REDIS_URL);
-  await deletePrefix(redis, PREFIX);
-  redis.disconnect();
 });
 
 test('a job submitted through the API is run by the worker and its checkpoint is written', async () => {
