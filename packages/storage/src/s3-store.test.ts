@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isDdinitError } from '@ddinit/contracts';
+import { freePort } from '../../queue/src/testing/free-port.js';
 import { buildModel } from './build-model.js';
 import { readModel } from './read-model.js';
 import { S3Access } from './s3-access.js';
@@ -109,7 +110,7 @@ describe('S3Store', () => {
   });
 
   it('reports an unreachable service as a retryable storage_unavailable error naming the operation', async () => {
-    const closed = await closedPort();
+    const closed = await freePort();
     const offline = new S3Store({
       client: createS3Client({ ...server.settings, endpoint: `http://127.0.0.1:${closed}`, maxAttempts: 1 }),
       bucket: BUCKET,
@@ -188,7 +189,7 @@ describe('S3Access', () => {
     const anyBucket = new S3Access(server.settings);
     const missing = new S3Access(server.settings, { probeBucket: 'no-such-bucket' });
     const offline = new S3Access(
-      { ...server.settings, endpoint: `http://127.0.0.1:${await closedPort()}`, maxAttempts: 1 },
+      { ...server.settings, endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 },
       { probeBucket: BUCKET },
     );
     try {
@@ -201,15 +202,6 @@ describe('S3Access', () => {
     }
   });
 });
-
-/** A port nothing listens on (just freed by a server of our own). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** An HTTP server that answers every request with `status`. */
 async function serverAnswering(status: number): Promise<{ endpoint: string; close(): Promise<void> }> {
