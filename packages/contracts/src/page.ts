@@ -7,6 +7,13 @@ export const PageQuery = z.object({
   cursor: z.string().min(1).max(200).optional(),
 });
 
+/** A page of a list: what `pageOf` describes, for code that only reads pages. */
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null when there is none. */
+  nextCursor: string | null;
+}
+
 /** A page of `item`s and where the next one starts. */
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({

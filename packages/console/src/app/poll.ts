@@ -3,6 +3,7 @@
  * once everything is final). A hidden tab waits until it is shown again; a failed load is retried
  * after a while unless the API refused it for good (4xx other than 429).
  */
+import type { Page } from '@ddinit/contracts';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
 
@@ -71,12 +72,6 @@ export function useNow(ms = 1_000): number {
     return () => window.clearInterval(timer);
   }, [ms]);
   return now;
-}
-
-/** A page of a list the API pages by cursor. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export interface OlderPages<T> {
